@@ -1,0 +1,119 @@
+//! [`Error`]: every failure stdhttp reports, carrying Node's error code.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::io;
+
+use crate::parser::ParseError;
+
+/// An error with the code Node.js would put in `err.code` (`ERR_INVALID_CHAR`,
+/// `HPE_INVALID_METHOD`, `ECONNRESET`, ...) and a message saying what was wrong.
+///
+/// Match on [`Error::code`], never on the message text.
+///
+/// ```
+/// let err = stdhttp::Error::new("ERR_INVALID_HTTP_TOKEN", "Header name must be a valid HTTP token [\"Bad Name\"]");
+/// assert_eq!(err.code(), "ERR_INVALID_HTTP_TOKEN");
+/// ```
+#[derive(Debug)]
+pub struct Error {
+    code: &'static str,
+    message: String,
+    parse: Option<ParseError>,
+    io: Option<io::Error>,
+}
+
+impl Error {
+    /// An error with Node code `code` and a human-readable `message`.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            parse: None,
+            io: None,
+        }
+    }
+
+    /// Node's error code, e.g. `"ERR_INVALID_HTTP_TOKEN"` or `"HPE_HEADER_OVERFLOW"`.
+    pub fn code(&self) -> &str {
+        self.code
+    }
+
+    /// The message, worded like Node's (`Parse Error: Header overflow`, ...).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The parser error behind this error, when it is an `HPE_*` error.
+    pub fn parse_error(&self) -> Option<&ParseError> {
+        self.parse.as_ref()
+    }
+
+    /// The I/O error behind this error, when there is one.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.io.as_ref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match (&self.parse, &self.io) {
+            (Some(p), _) => Some(p),
+            (_, Some(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Self {
+        Error {
+            code: e.code().as_str(),
+            message: format!("Parse Error: {}", e.reason()),
+            parse: Some(e),
+            io: None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        use io::ErrorKind::*;
+        let code = match e.kind() {
+            ConnectionRefused => "ECONNREFUSED",
+            ConnectionReset | BrokenPipe | UnexpectedEof => "ECONNRESET",
+            ConnectionAborted => "ECONNABORTED",
+            TimedOut | WouldBlock => "ETIMEDOUT",
+            AddrInUse => "EADDRINUSE",
+            AddrNotAvailable => "EADDRNOTAVAIL",
+            NotFound => "ENOENT",
+            PermissionDenied => "EACCES",
+            _ => "EIO",
+        };
+        Error {
+            code,
+            message: e.to_string(),
+            parse: None,
+            io: Some(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_map_to_node_codes() {
+        let e: Error = io::Error::from(io::ErrorKind::ConnectionRefused).into();
+        assert_eq!(e.code(), "ECONNREFUSED");
+        let e: Error = io::Error::from(io::ErrorKind::ConnectionReset).into();
+        assert_eq!(e.code(), "ECONNRESET");
+    }
+}

@@ -1,0 +1,51 @@
+//! # stdhttp
+//!
+//! Node.js's `http` module, re-made for Rust with nothing but `std`: a synchronous,
+//! thread-per-connection HTTP/1.1 library whose behaviour is Node 20's.
+//!
+//! This release holds the protocol core: the strict, resumable [`parser`] (Node 20's llhttp
+//! strict mode, `HPE_*` error codes), Node's header merge rules ([`proto::headers`]) and the
+//! validating encoder ([`proto::encode`]). The server and the client build on it.
+//!
+//! ```
+//! use stdhttp::parser::{Flow, Handler, Head, Parser};
+//!
+//! #[derive(Default)]
+//! struct Collect { url: Vec<u8>, host: Vec<u8>, body: Vec<u8>, done: bool }
+//!
+//! impl Handler for Collect {
+//!     fn on_headers_complete(&mut self, head: &Head<'_>) -> Flow {
+//!         self.url = head.url().to_vec();
+//!         self.host = head.header(b"host").unwrap_or_default().to_vec();
+//!         Flow::Continue
+//!     }
+//!     fn on_body(&mut self, data: &[u8]) -> Flow {
+//!         self.body.extend_from_slice(data);
+//!         Flow::Continue
+//!     }
+//!     fn on_message_complete(&mut self) -> Flow {
+//!         self.done = true;
+//!         Flow::Continue
+//!     }
+//! }
+//!
+//! let mut parser = Parser::request();
+//! let mut c = Collect::default();
+//! let input = b"POST /submit HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello";
+//! // Any split of the input gives the same result.
+//! parser.execute(&input[..20], &mut c).unwrap();
+//! parser.execute(&input[20..], &mut c).unwrap();
+//! assert_eq!(c.url, b"/submit");
+//! assert_eq!(c.host, b"example.com");
+//! assert_eq!(c.body, b"hello");
+//! assert!(c.done);
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod proto;
+
+pub use error::Error;
+pub use proto::parser;
+pub use proto::status::{status_text, METHODS, STATUS_CODES};

@@ -1,0 +1,13 @@
+//! The protocol core: pure HTTP/1.1 code with no sockets, threads or clocks ("sans-IO").
+//!
+//! - [`parser`]: the resumable request/response parser (also re-exported as
+//!   [`stdhttp::parser`](crate::parser)).
+//! - [`headers`]: Node's `headers` / `rawHeaders` rules.
+//! - [`encode`]: status and request lines, validated header lines, chunked framing.
+//! - [`status`]: `METHODS`, `STATUS_CODES` and the byte-class tables.
+#![forbid(unsafe_code)]
+
+pub mod encode;
+pub mod headers;
+pub mod parser;
+pub mod status;
