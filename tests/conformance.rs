@@ -35,7 +35,10 @@ const NODE20_DIFFERS: &[(&str, &str)] = &[
 ];
 
 fn corpus() -> Option<Json> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance/llhttp-cases.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/conformance/llhttp-cases.json"
+    );
     match std::fs::read_to_string(path) {
         Ok(text) => Some(json::parse(&text).expect("corpus is valid JSON")),
         Err(e) => {
@@ -72,7 +75,10 @@ fn pairs(j: Option<&Json>) -> Vec<(Vec<u8>, Vec<u8>)> {
 /// Compares one expected message with ours; returns a description of the first difference.
 fn compare(exp: &Json, got: &Message, kind: Kind) -> Result<(), String> {
     let complete = exp.get("complete").and_then(Json::bool).unwrap_or(false);
-    let headers_complete = exp.get("headers_complete").and_then(Json::bool).unwrap_or(false);
+    let headers_complete = exp
+        .get("headers_complete")
+        .and_then(Json::bool)
+        .unwrap_or(false);
     if kind == Kind::Request && headers_complete {
         let m = exp.get("method").and_then(Json::str);
         if m != got.method {
@@ -80,7 +86,10 @@ fn compare(exp: &Json, got: &Message, kind: Kind) -> Result<(), String> {
         }
         let url = exp.get("url").and_then(Json::str).unwrap_or("");
         if url.as_bytes() != got.url.as_slice() {
-            return Err(format!("url {url:?} vs {:?}", String::from_utf8_lossy(&got.url)));
+            return Err(format!(
+                "url {url:?} vs {:?}",
+                String::from_utf8_lossy(&got.url)
+            ));
         }
     }
     if headers_complete {
@@ -97,7 +106,10 @@ fn compare(exp: &Json, got: &Message, kind: Kind) -> Result<(), String> {
             }
             let reason = exp.get("reason").and_then(Json::str).unwrap_or("");
             if reason.as_bytes() != got.reason.as_slice() {
-                return Err(format!("reason {reason:?} vs {:?}", String::from_utf8_lossy(&got.reason)));
+                return Err(format!(
+                    "reason {reason:?} vs {:?}",
+                    String::from_utf8_lossy(&got.reason)
+                ));
             }
         }
         let h = pairs(exp.get("headers"));
@@ -115,7 +127,10 @@ fn compare(exp: &Json, got: &Message, kind: Kind) -> Result<(), String> {
         }
         let body = exp.get("body").and_then(Json::str).unwrap_or("");
         if body.as_bytes() != got.body.as_slice() {
-            return Err(format!("body {body:?} vs {:?}", String::from_utf8_lossy(&got.body)));
+            return Err(format!(
+                "body {body:?} vs {:?}",
+                String::from_utf8_lossy(&got.body)
+            ));
         }
         let t = pairs(exp.get("trailers"));
         if t != got.trailers {
@@ -137,7 +152,11 @@ fn check_case(case: &Json) -> Result<(), String> {
     };
     let raw = latin1_bytes(case.get("raw").and_then(Json::str).unwrap_or(""));
     let opts = case.get("options");
-    let opt = |k: &str| opts.and_then(|o| o.get(k)).and_then(Json::bool).unwrap_or(false);
+    let opt = |k: &str| {
+        opts.and_then(|o| o.get(k))
+            .and_then(Json::bool)
+            .unwrap_or(false)
+    };
     let skip_body = opt("skip_body");
     let exp = case.get("expect").ok_or("no expect")?;
     let ok = exp.get("ok").and_then(Json::bool).unwrap_or(true);
@@ -168,7 +187,10 @@ fn check_outcome(exp: &Json, ok: bool, kind: Kind, got: &Parsed) -> Result<(), S
     let msgs = exp.get("messages").map(Json::arr).unwrap_or(&[]);
     for (i, m) in msgs.iter().enumerate() {
         let complete = m.get("complete").and_then(Json::bool).unwrap_or(false);
-        let hc = m.get("headers_complete").and_then(Json::bool).unwrap_or(false);
+        let hc = m
+            .get("headers_complete")
+            .and_then(Json::bool)
+            .unwrap_or(false);
         if !complete && !hc {
             continue;
         }
@@ -196,7 +218,11 @@ fn llhttp_strict_cases_pass() {
         .iter()
         .filter(|c| c.get("mode").and_then(Json::str) == Some("strict"))
         .collect();
-    assert!(cases.len() >= 200, "expected the 214 strict cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 200,
+        "expected the 214 strict cases, found {}",
+        cases.len()
+    );
     let mut passed = 0;
     let mut unexpected = Vec::new();
     for case in &cases {
@@ -204,9 +230,9 @@ fn llhttp_strict_cases_pass() {
         let differs = NODE20_DIFFERS.iter().find(|(d, _)| *d == id);
         match (check_case(case), differs) {
             (Ok(()), None) => passed += 1,
-            (Ok(()), Some((_, why))) => {
-                unexpected.push(format!("{id}: passes, but is listed as a Node 20 difference ({why})"))
-            }
+            (Ok(()), Some((_, why))) => unexpected.push(format!(
+                "{id}: passes, but is listed as a Node 20 difference ({why})"
+            )),
             (Err(_), Some(_)) => {}
             (Err(e), None) => unexpected.push(format!("{id}: {e}")),
         }
@@ -219,6 +245,10 @@ fn llhttp_strict_cases_pass() {
     for u in &unexpected {
         println!("FAIL {u}");
     }
-    assert!(unexpected.is_empty(), "{} unexpected outcomes", unexpected.len());
+    assert!(
+        unexpected.is_empty(),
+        "{} unexpected outcomes",
+        unexpected.len()
+    );
     assert!(passed * 100 >= total * 98 - NODE20_DIFFERS.len() * 100);
 }

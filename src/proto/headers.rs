@@ -44,9 +44,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::iter::FusedIterator;
 use std::slice;
 
-/// Node's default `maxHeadersCount`: with `server.maxHeadersCount` (or `req.maxHeadersCount`)
-/// left at `null`, only the first 1000 header lines make it into `message.headers`.
-pub const DEFAULT_MAX_HEADERS_COUNT: usize = 1000;
+pub use super::parser::DEFAULT_MAX_HEADERS_COUNT;
 
 /// Decodes header bytes the way Node does: byte for char, each byte `b` becoming the char
 /// `U+00b` (latin1). Never fails: every byte sequence has a decoding.

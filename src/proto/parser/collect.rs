@@ -64,7 +64,10 @@ pub struct Collector {
 }
 
 fn owned(fields: &Fields<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
-    fields.iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect()
+    fields
+        .iter()
+        .map(|(n, v)| (n.to_vec(), v.to_vec()))
+        .collect()
 }
 
 impl Collector {

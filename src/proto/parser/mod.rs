@@ -318,7 +318,8 @@ impl fmt::Debug for Fields<'_> {
 }
 
 fn slice(buf: &[u8], s: Span) -> &[u8] {
-    buf.get(s.start as usize..s.end as usize).unwrap_or_default()
+    buf.get(s.start as usize..s.end as usize)
+        .unwrap_or_default()
 }
 
 /// A complete message head, lent to [`Handler::on_headers_complete`].
@@ -344,7 +345,7 @@ impl<'a> Head<'a> {
     pub fn kind(&self) -> Kind {
         self.kind
     }
-    /// The request method, one of [`METHODS`](crate::METHODS); `None` for responses.
+    /// The request method, one of [`METHODS`]; `None` for responses.
     pub fn method(&self) -> Option<&'static str> {
         self.method
     }
@@ -806,14 +807,16 @@ impl Parser {
                 }
                 State::TargetStart => {
                     let connect = self.method_is("CONNECT");
-                    self.state = if connect {
-                        State::Target
-                    } else if b == b'/' || b == b'*' {
+                    self.state = if connect || b == b'/' || b == b'*' {
                         State::Target
                     } else if b.is_ascii_alphabetic() {
                         State::Schema
                     } else {
-                        return Err(self.err(p, ErrorCode::InvalidUrl, "Unexpected start char in url"));
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidUrl,
+                            "Unexpected start char in url",
+                        ));
                     };
                 }
                 State::Schema => {
@@ -824,7 +827,11 @@ impl Parser {
                         continue;
                     }
                     if data[run] != b':' {
-                        return Err(self.err(run, ErrorCode::InvalidUrl, "Unexpected char in url schema"));
+                        return Err(self.err(
+                            run,
+                            ErrorCode::InvalidUrl,
+                            "Unexpected char in url schema",
+                        ));
                     }
                     self.take_counted(b":", run)?;
                     *pos = run + 1;
@@ -832,7 +839,11 @@ impl Parser {
                 }
                 State::SchemaSlash1 | State::SchemaSlash2 => {
                     if b != b'/' {
-                        return Err(self.err(p, ErrorCode::InvalidUrl, "Unexpected char in url schema"));
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidUrl,
+                            "Unexpected char in url schema",
+                        ));
                     }
                     self.take_counted(b"/", p)?;
                     *pos += 1;
@@ -869,7 +880,11 @@ impl Parser {
                             self.state = State::FieldStart;
                         }
                         _ => {
-                            return Err(self.err(run, ErrorCode::InvalidUrl, "Invalid char in url path"))
+                            return Err(self.err(
+                                run,
+                                ErrorCode::InvalidUrl,
+                                "Invalid char in url path",
+                            ))
                         }
                     }
                 }
@@ -916,7 +931,11 @@ impl Parser {
                 }
                 State::VersionMajor => {
                     if !b.is_ascii_digit() {
-                        return Err(self.err(p, ErrorCode::InvalidVersion, "Invalid major version"));
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidVersion,
+                            "Invalid major version",
+                        ));
                     }
                     self.major = b - b'0';
                     *pos += 1;
@@ -931,7 +950,11 @@ impl Parser {
                 }
                 State::VersionMinor => {
                     if !b.is_ascii_digit() {
-                        return Err(self.err(p, ErrorCode::InvalidVersion, "Invalid minor version"));
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidVersion,
+                            "Invalid minor version",
+                        ));
                     }
                     self.minor = b - b'0';
                     if !matches!((self.major, self.minor), (0, 9) | (1, 0) | (1, 1) | (2, 0)) {
@@ -947,14 +970,26 @@ impl Parser {
                     match b {
                         b'\r' => {}
                         b'\n' => {
-                            return Err(self.err(p, ErrorCode::InvalidVersion, "Expected CRLF after version"))
+                            return Err(self.err(
+                                p,
+                                ErrorCode::InvalidVersion,
+                                "Expected CRLF after version",
+                            ))
                         }
                         _ => {
-                            return Err(self.err(p, ErrorCode::InvalidVersion, "Expected CRLF after version"))
+                            return Err(self.err(
+                                p,
+                                ErrorCode::InvalidVersion,
+                                "Expected CRLF after version",
+                            ))
                         }
                     }
                     if self.protocol == "HTTP" && self.method.is_none() {
-                        return Err(self.err(p, ErrorCode::PausedH2Upgrade, "Pause on PRI/Upgrade"));
+                        return Err(self.err(
+                            p,
+                            ErrorCode::PausedH2Upgrade,
+                            "Pause on PRI/Upgrade",
+                        ));
                     }
                     *pos += 1;
                     self.state = State::StartLineLf;
@@ -998,13 +1033,23 @@ impl Parser {
                                 "Missing expected CR after response line",
                             ))
                         }
-                        _ => return Err(self.err(p, ErrorCode::InvalidStatus, "Invalid status code")),
+                        _ => {
+                            return Err(self.err(
+                                p,
+                                ErrorCode::InvalidStatus,
+                                "Invalid status code",
+                            ))
+                        }
                     }
                 }
                 State::AfterStatus => {
                     // between the version and the status code: exactly one space
                     if b != b' ' {
-                        return Err(self.err(p, ErrorCode::InvalidVersion, "Expected space after version"));
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidVersion,
+                            "Expected space after version",
+                        ));
                     }
                     *pos += 1;
                     self.status_digits = 0;
@@ -1031,36 +1076,48 @@ impl Parser {
                                 "Missing expected CR after response line",
                             ))
                         }
-                        _ => return Err(self.err(run, ErrorCode::InvalidStatus, "Invalid response status")),
-                    }
-                }
-                State::FieldStart => {
-                    match b {
-                        b'\r' => {
-                            *pos += 1;
-                            self.state = State::SectionLf;
-                        }
-                        b'\n' => {
-                            return Err(self.err(p, ErrorCode::InvalidHeaderToken, "Invalid header token"))
-                        }
-                        b' ' | b'\t' => {
-                            return Err(if self.first_line {
-                                self.err(p, ErrorCode::UnexpectedSpace, "Unexpected space after start line")
-                            } else {
-                                self.err(
-                                    p,
-                                    ErrorCode::InvalidHeaderToken,
-                                    "Unexpected whitespace after header value",
-                                )
-                            })
-                        }
                         _ => {
-                            self.line_start = self.buf.len() as u32;
-                            self.cur_name.start = self.line_start;
-                            self.state = State::FieldName;
+                            return Err(self.err(
+                                run,
+                                ErrorCode::InvalidStatus,
+                                "Invalid response status",
+                            ))
                         }
                     }
                 }
+                State::FieldStart => match b {
+                    b'\r' => {
+                        *pos += 1;
+                        self.state = State::SectionLf;
+                    }
+                    b'\n' => {
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidHeaderToken,
+                            "Invalid header token",
+                        ))
+                    }
+                    b' ' | b'\t' => {
+                        return Err(if self.first_line {
+                            self.err(
+                                p,
+                                ErrorCode::UnexpectedSpace,
+                                "Unexpected space after start line",
+                            )
+                        } else {
+                            self.err(
+                                p,
+                                ErrorCode::InvalidHeaderToken,
+                                "Unexpected whitespace after header value",
+                            )
+                        })
+                    }
+                    _ => {
+                        self.line_start = self.buf.len() as u32;
+                        self.cur_name.start = self.line_start;
+                        self.state = State::FieldName;
+                    }
+                },
                 State::FieldName => {
                     let run = scan(data, p, &TOKEN);
                     self.take_counted(&data[p..run], p)?;
@@ -1070,7 +1127,11 @@ impl Parser {
                     }
                     self.cur_name.end = self.buf.len() as u32;
                     if data[run] != b':' || self.cur_name.end == self.cur_name.start {
-                        return Err(self.err(run, ErrorCode::InvalidHeaderToken, "Invalid header token"));
+                        return Err(self.err(
+                            run,
+                            ErrorCode::InvalidHeaderToken,
+                            "Invalid header token",
+                        ));
                     }
                     *pos = run + 1;
                     self.special = classify(slice(&self.buf, self.cur_name));
@@ -1084,7 +1145,11 @@ impl Parser {
                     }
                     _ if FIELD_VALUE[b as usize] => self.state = State::Value,
                     _ => {
-                        return Err(self.err(p, ErrorCode::InvalidHeaderToken, "Invalid header value char"))
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidHeaderToken,
+                            "Invalid header value char",
+                        ))
                     }
                 },
                 State::Value => {
@@ -1107,7 +1172,11 @@ impl Parser {
                             ))
                         }
                         _ => {
-                            return Err(self.err(run, ErrorCode::InvalidHeaderToken, "Invalid header value char"))
+                            return Err(self.err(
+                                run,
+                                ErrorCode::InvalidHeaderToken,
+                                "Invalid header value char",
+                            ))
                         }
                     }
                 }
@@ -1161,7 +1230,11 @@ impl Parser {
                 State::ChunkSize => {
                     if let Some(d) = hex_value(b) {
                         if self.chunk_size > u64::MAX >> 4 {
-                            return Err(self.err(p, ErrorCode::InvalidChunkSize, "Chunk size overflow"));
+                            return Err(self.err(
+                                p,
+                                ErrorCode::InvalidChunkSize,
+                                "Chunk size overflow",
+                            ));
                         }
                         self.chunk_size = (self.chunk_size << 4) | d as u64;
                         self.chunk_digits = self.chunk_digits.saturating_add(1);
@@ -1169,7 +1242,11 @@ impl Parser {
                         continue;
                     }
                     if self.chunk_digits == 0 {
-                        return Err(self.err(p, ErrorCode::InvalidChunkSize, "Invalid character in chunk size"));
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidChunkSize,
+                            "Invalid character in chunk size",
+                        ));
                     }
                     match b {
                         b';' => {
@@ -1186,10 +1263,18 @@ impl Parser {
                             self.state = State::ChunkSizeLf;
                         }
                         b'\n' => {
-                            return Err(self.err(p, ErrorCode::CrExpected, "Missing expected CR after chunk size"))
+                            return Err(self.err(
+                                p,
+                                ErrorCode::CrExpected,
+                                "Missing expected CR after chunk size",
+                            ))
                         }
                         _ => {
-                            return Err(self.err(p, ErrorCode::InvalidChunkSize, "Invalid character in chunk size"))
+                            return Err(self.err(
+                                p,
+                                ErrorCode::InvalidChunkSize,
+                                "Invalid character in chunk size",
+                            ))
                         }
                     }
                 }
@@ -1207,7 +1292,9 @@ impl Parser {
                             *pos += 1;
                             self.state = State::ChunkExtQuoted;
                         }
-                        b';' | b'=' if self.chunk_digits == 1 && !(b == b'=' && self.ext_has_eq()) => {
+                        b';' | b'='
+                            if self.chunk_digits == 1 && !(b == b'=' && self.ext_has_eq()) =>
+                        {
                             self.push_ext(b, p)?;
                             self.chunk_digits = 0;
                             *pos += 1;
@@ -1217,7 +1304,11 @@ impl Parser {
                             self.state = State::ChunkSizeLf;
                         }
                         _ => {
-                            return Err(self.err(p, ErrorCode::Strict, "Invalid character in chunk extensions"))
+                            return Err(self.err(
+                                p,
+                                ErrorCode::Strict,
+                                "Invalid character in chunk extensions",
+                            ))
                         }
                     }
                 }
@@ -1318,7 +1409,11 @@ impl Parser {
                         *pos += 1;
                         continue;
                     }
-                    return Err(self.err(p, ErrorCode::ClosedConnection, "Data after `Connection: close`"));
+                    return Err(self.err(
+                        p,
+                        ErrorCode::ClosedConnection,
+                        "Data after `Connection: close`",
+                    ));
                 }
                 State::Upgraded => return Ok(()),
                 State::Failed => {
@@ -1430,7 +1525,11 @@ impl Parser {
                 }
                 let digits = trim_end_spaces(raw);
                 if digits.is_empty() {
-                    return Err(self.err(at, ErrorCode::InvalidContentLength, "Empty Content-Length"));
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidContentLength,
+                        "Empty Content-Length",
+                    ));
                 }
                 let mut n: u64 = 0;
                 for &d in digits {
@@ -1441,7 +1540,10 @@ impl Parser {
                             "Invalid character in Content-Length",
                         ));
                     }
-                    n = match n.checked_mul(10).and_then(|n| n.checked_add((d - b'0') as u64)) {
+                    n = match n
+                        .checked_mul(10)
+                        .and_then(|n| n.checked_add((d - b'0') as u64))
+                    {
                         Some(n) if n != u64::MAX => n,
                         _ => {
                             return Err(self.err(
