@@ -24,7 +24,7 @@
 
 use std::fmt;
 
-use super::status::{method_index, FIELD_VALUE, METHODS, TARGET, TOKEN};
+use super::status::{method_index, FIELD_VALUE, METHODS, TOKEN};
 
 /// What the parser expects: requests (a server) or responses (a client).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -747,6 +747,10 @@ impl Parser {
     fn run<H: Handler>(&mut self, data: &[u8], pos: &mut usize, h: &mut H) -> Step {
         let len = data.len();
         while *pos < len {
+            if let Some(next) = self.fast_line(data, *pos)? {
+                *pos = next;
+                continue;
+            }
             let p = *pos;
             let b = data[p];
             match self.state {
@@ -854,7 +858,7 @@ impl Parser {
                     };
                 }
                 State::Target => {
-                    let run = scan(data, p, &TARGET);
+                    let run = scan_target(data, p);
                     self.take_counted(&data[p..run], p)?;
                     *pos = run;
                     if run == len {
@@ -1764,16 +1768,6 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Index of the first byte at or after `from` not in `table`.
-#[inline]
-fn scan(data: &[u8], from: usize, table: &[bool; 256]) -> usize {
-    let mut i = from;
-    while i < data.len() && table[data[i] as usize] {
-        i += 1;
-    }
-    i
-}
-
 fn scan_alpha(data: &[u8], from: usize) -> usize {
     let mut i = from;
     while i < data.len() && data[i].is_ascii_alphabetic() {
@@ -1782,27 +1776,8 @@ fn scan_alpha(data: &[u8], from: usize) -> usize {
     i
 }
 
-/// Like `scan(.., &FIELD_VALUE)`, eight bytes at a time while no byte can end the value.
-#[inline]
-fn scan_value(data: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while i + 8 <= data.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&data[i..i + 8]);
-        let x = u64::from_le_bytes(w);
-        // a byte < 0x20 or == 0x7f may stop the value (HTAB is re-checked by the table)
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
-        let below_space = x.wrapping_sub(LO * 0x20) & !x & HI;
-        let y = x ^ (LO * 0x7f);
-        let is_del = y.wrapping_sub(LO) & !y & HI;
-        if below_space | is_del != 0 {
-            break;
-        }
-        i += 8;
-    }
-    scan(data, i, &FIELD_VALUE)
-}
 
 mod collect;
+mod fast;
+use fast::{scan, scan_target, scan_value};
 pub use collect::{parse_all, parse_chunks, Collector, Message, Parsed};

@@ -1,0 +1,201 @@
+//! Fast paths: when a whole start line or header line is already in the input, recognise it
+//! in one tight pass instead of one state transition per part. A fast path either consumes
+//! the complete line with exactly the effects the byte-level states would have had, or
+//! declines (`Ok(None)`) without touching anything, and the state machine takes the same
+//! bytes. So results never depend on which path ran, and each byte is still examined a
+//! bounded number of times.
+#![forbid(unsafe_code)]
+
+use super::{classify, Kind, ParseError, Parser, State};
+use crate::proto::status::{method_index, FIELD_VALUE, TARGET, TOKEN};
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+#[inline(always)]
+fn word(data: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&data[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// High bit set in each byte of `x` that is below `n` (n <= 0x80), or has its high bit set.
+#[inline(always)]
+fn below_or_high(x: u64, n: u8) -> u64 {
+    (x.wrapping_sub(LO * n as u64) | x) & HI
+}
+
+/// High bit set in each byte of `x` equal to `v`.
+#[inline(always)]
+fn equal(x: u64, v: u8) -> u64 {
+    let y = x ^ (LO * v as u64);
+    y.wrapping_sub(LO) & !y & HI
+}
+
+/// Index of the first byte at or after `from` not in `table`.
+#[inline(always)]
+pub(super) fn scan(data: &[u8], from: usize, table: &[bool; 256]) -> usize {
+    let mut i = from;
+    while i < data.len() && table[data[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// `scan(data, from, &FIELD_VALUE)`, eight bytes at a time while no byte can end the value
+/// (a control byte or DEL; HTAB and obs-text are re-checked by the table).
+#[inline(always)]
+pub(super) fn scan_value(data: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i + 8 <= data.len() {
+        let x = word(data, i);
+        // obs-text (high bit) is fine in values: only look at bytes below 0x20 and DEL
+        let ctl = x.wrapping_sub(LO * 0x20) & !x & HI;
+        if ctl | equal(x, 0x7f) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    scan(data, i, &FIELD_VALUE)
+}
+
+/// `scan(data, from, &TARGET)`, eight bytes at a time (visible ASCII only).
+#[inline(always)]
+pub(super) fn scan_target(data: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i + 8 <= data.len() {
+        let x = word(data, i);
+        if below_or_high(x, 0x21) | equal(x, 0x7f) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    scan(data, i, &TARGET)
+}
+
+/// The index in `METHODS` of the common methods without a search, else the search.
+#[inline(always)]
+fn method_of(m: &[u8]) -> Option<usize> {
+    use crate::proto::status::METHODS;
+    let guess = match m {
+        b"GET" => 6,
+        b"POST" => 19,
+        b"PUT" => 23,
+        b"HEAD" => 7,
+        b"DELETE" => 5,
+        b"OPTIONS" => 17,
+        b"PATCH" => 18,
+        _ => return method_index(m),
+    };
+    debug_assert_eq!(METHODS.get(guess).map(|s| s.as_bytes()), Some(m));
+    Some(guess)
+}
+
+pub(super) type Fast = Result<Option<usize>, ParseError>;
+
+impl Parser {
+    /// `METHOD SP origin-target SP HTTP/1.x CRLF`, whole, at `p`.
+    #[inline]
+    pub(super) fn fast_request_line(&mut self, data: &[u8], p: usize) -> Fast {
+        let m_end = scan(data, p, &TOKEN);
+        if data.get(m_end) != Some(&b' ') || data.get(m_end + 1) != Some(&b'/') {
+            return Ok(None);
+        }
+        let Some(method) = method_of(&data[p..m_end]) else {
+            return Ok(None);
+        };
+        let t = m_end + 1;
+        let t_end = scan_target(data, t);
+        let tail = match data.get(t_end..t_end + 11) {
+            Some(tail) => tail,
+            None => return Ok(None),
+        };
+        let minor = match tail {
+            b" HTTP/1.1\r\n" => 1,
+            b" HTTP/1.0\r\n" => 0,
+            _ => return Ok(None),
+        };
+        self.method = Some(method);
+        self.url.start = self.buf.len() as u32;
+        self.take_counted(&data[t..t_end], t)?;
+        self.url.end = self.buf.len() as u32;
+        self.major = 1;
+        self.minor = minor;
+        self.state = State::FieldStart;
+        Ok(Some(t_end + 11))
+    }
+
+    /// `HTTP/1.x SP 3DIGIT SP reason CRLF`, whole, at `p`.
+    #[inline]
+    pub(super) fn fast_status_line(&mut self, data: &[u8], p: usize) -> Fast {
+        let Some(head) = data.get(p..p + 13) else {
+            return Ok(None);
+        };
+        let minor = match &head[..9] {
+            b"HTTP/1.1 " => 1,
+            b"HTTP/1.0 " => 0,
+            _ => return Ok(None),
+        };
+        let digits = &head[9..12];
+        if !digits.iter().all(u8::is_ascii_digit) || head[12] != b' ' {
+            return Ok(None);
+        }
+        let r = p + 13;
+        let r_end = scan_value(data, r);
+        if data.get(r_end..r_end + 2) != Some(b"\r\n") {
+            return Ok(None);
+        }
+        self.protocol = "HTTP";
+        self.major = 1;
+        self.minor = minor;
+        self.status = digits
+            .iter()
+            .fold(0u16, |s, d| s * 10 + (d - b'0') as u16);
+        self.reason.start = self.buf.len() as u32;
+        self.take_counted(&data[r..r_end], r)?;
+        self.reason.end = self.buf.len() as u32;
+        self.state = State::FieldStart;
+        Ok(Some(r_end + 2))
+    }
+
+    /// `name ":" OWS value CRLF`, whole, at `p` (a token byte).
+    #[inline]
+    pub(super) fn fast_field(&mut self, data: &[u8], p: usize) -> Fast {
+        let n_end = scan(data, p, &TOKEN);
+        if data.get(n_end) != Some(&b':') || n_end == p {
+            return Ok(None);
+        }
+        let mut v = n_end + 1;
+        while v < data.len() && (data[v] == b' ' || data[v] == b'\t') {
+            v += 1;
+        }
+        let v_end = scan_value(data, v);
+        if data.get(v_end..v_end + 2) != Some(b"\r\n") {
+            return Ok(None);
+        }
+        self.line_start = self.buf.len() as u32;
+        self.cur_name.start = self.line_start;
+        self.take_counted(&data[p..n_end], p)?;
+        self.cur_name.end = self.buf.len() as u32;
+        self.special = classify(&data[p..n_end]);
+        self.take_counted(&data[v..v_end], v)?;
+        self.end_field(v_end + 1)?;
+        self.first_line = false;
+        Ok(Some(v_end + 2))
+    }
+
+    /// Runs the fast path that fits the current state at `p`, if any.
+    #[inline]
+    pub(super) fn fast_line(&mut self, data: &[u8], p: usize) -> Fast {
+        match self.state {
+            State::Method if self.method_len == 0 && self.kind == Kind::Request => {
+                self.fast_request_line(data, p)
+            }
+            State::Protocol if self.proto_idx == 0 && self.kind == Kind::Response => {
+                self.fast_status_line(data, p)
+            }
+            State::FieldStart if TOKEN[data[p] as usize] => self.fast_field(data, p),
+            _ => Ok(None),
+        }
+    }
+}
