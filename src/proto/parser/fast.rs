@@ -49,10 +49,17 @@ pub(super) fn scan_value(data: &[u8], from: usize) -> usize {
     let mut i = from;
     while i + 8 <= data.len() {
         let x = word(data, i);
-        // obs-text (high bit) is fine in values: only look at bytes below 0x20 and DEL
+        // obs-text (high bit) is fine in values: only look at bytes below 0x20 and DEL.
+        // The lowest flagged byte is exact (borrows only create false flags above it).
         let ctl = x.wrapping_sub(LO * 0x20) & !x & HI;
-        if ctl | equal(x, 0x7f) != 0 {
-            break;
+        let stop = ctl | equal(x, 0x7f);
+        if stop != 0 {
+            let at = i + (stop.trailing_zeros() / 8) as usize;
+            if data[at] != b'\t' {
+                return at;
+            }
+            i = at + 1;
+            continue;
         }
         i += 8;
     }
@@ -65,8 +72,9 @@ pub(super) fn scan_target(data: &[u8], from: usize) -> usize {
     let mut i = from;
     while i + 8 <= data.len() {
         let x = word(data, i);
-        if below_or_high(x, 0x21) | equal(x, 0x7f) != 0 {
-            break;
+        let stop = below_or_high(x, 0x21) | equal(x, 0x7f);
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
@@ -173,13 +181,17 @@ impl Parser {
         if data.get(v_end..v_end + 2) != Some(b"\r\n") {
             return Ok(None);
         }
+        let mut trimmed = v_end;
+        while trimmed > v && matches!(data[trimmed - 1], b' ' | b'\t') {
+            trimmed -= 1;
+        }
         self.line_start = self.buf.len() as u32;
         self.cur_name.start = self.line_start;
         self.take_counted(&data[p..n_end], p)?;
         self.cur_name.end = self.buf.len() as u32;
         self.special = classify(&data[p..n_end]);
         self.take_counted(&data[v..v_end], v)?;
-        self.end_field(v_end + 1)?;
+        self.end_field(v_end + 1, Some((v_end - trimmed) as u32))?;
         self.first_line = false;
         Ok(Some(v_end + 2))
     }

@@ -1193,7 +1193,7 @@ impl Parser {
                         ));
                     }
                     *pos += 1;
-                    self.end_field(p)?;
+                    self.end_field(p, None)?;
                     self.first_line = false;
                     self.state = State::FieldStart;
                 }
@@ -1483,11 +1483,18 @@ impl Parser {
     }
 
     /// A header or trailer line ended (its LF at `at`): trim, apply framing rules, keep or drop.
-    fn end_field(&mut self, at: usize) -> Step {
+    /// `trailing_ws` is how many spaces/tabs end the value, when the caller knows.
+    #[inline]
+    fn end_field(&mut self, at: usize, trailing_ws: Option<u32>) -> Step {
         let value_start = self.cur_name.end;
         let mut end = self.buf.len() as u32;
-        while end > value_start && matches!(self.buf[end as usize - 1], b' ' | b'\t') {
-            end -= 1;
+        match trailing_ws {
+            Some(n) => end -= n,
+            None => {
+                while end > value_start && matches!(self.buf[end as usize - 1], b' ' | b'\t') {
+                    end -= 1;
+                }
+            }
         }
         let span = FieldSpan {
             name: self.cur_name,
@@ -1734,6 +1741,7 @@ impl Parser {
     }
 }
 
+#[inline]
 fn classify(name: &[u8]) -> Special {
     match name.len() {
         7 if name.eq_ignore_ascii_case(b"upgrade") => Special::Upgrade,
