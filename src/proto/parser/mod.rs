@@ -769,7 +769,7 @@ impl Parser {
                     }
                 }
                 State::Method => {
-                    let run = scan(data, p, &TOKEN);
+                    let run = scan_token(data, p);
                     let tok = &data[p..run];
                     let n = self.method_len as usize;
                     if n + tok.len() > self.method_buf.len() {
@@ -1123,7 +1123,7 @@ impl Parser {
                     }
                 },
                 State::FieldName => {
-                    let run = scan(data, p, &TOKEN);
+                    let run = scan_token(data, p);
                     self.take_counted(&data[p..run], p)?;
                     *pos = run;
                     if run == len {
@@ -1598,6 +1598,11 @@ impl Parser {
                 self.chunked = chunked;
             }
             Special::Connection => {
+                let value = trim_end_spaces(raw);
+                if value.eq_ignore_ascii_case(b"keep-alive") {
+                    self.conn_keep_alive = true;
+                    return Ok(());
+                }
                 for token in raw.split(|&c| c == b',') {
                     let token = trim_spaces(token);
                     if token.eq_ignore_ascii_case(b"close") {
@@ -1741,7 +1746,7 @@ impl Parser {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn classify(name: &[u8]) -> Special {
     match name.len() {
         7 if name.eq_ignore_ascii_case(b"upgrade") => Special::Upgrade,
@@ -1787,5 +1792,5 @@ fn scan_alpha(data: &[u8], from: usize) -> usize {
 
 mod collect;
 mod fast;
-use fast::{scan, scan_target, scan_value};
+use fast::{scan, scan_target, scan_token, scan_value};
 pub use collect::{parse_all, parse_chunks, Collector, Message, Parsed};
