@@ -143,9 +143,9 @@ impl Parser {
             _ => return Ok(None),
         };
         self.method = Some(method);
-        self.url.start = self.buf.len() as u32;
         self.take_counted(&data[t..t_end], t)?;
-        self.url.end = self.buf.len() as u32;
+        self.url.start = self.at(t);
+        self.url.end = self.at(t_end);
         self.major = 1;
         self.minor = minor;
         self.state = State::FieldStart;
@@ -175,12 +175,10 @@ impl Parser {
         self.protocol = "HTTP";
         self.major = 1;
         self.minor = minor;
-        self.status = digits
-            .iter()
-            .fold(0u16, |s, d| s * 10 + (d - b'0') as u16);
-        self.reason.start = self.buf.len() as u32;
+        self.status = digits.iter().fold(0u16, |s, d| s * 10 + (d - b'0') as u16);
         self.take_counted(&data[r..r_end], r)?;
-        self.reason.end = self.buf.len() as u32;
+        self.reason.start = self.at(r);
+        self.reason.end = self.at(r_end);
         self.state = State::FieldStart;
         Ok(Some(r_end + 2))
     }
@@ -204,13 +202,14 @@ impl Parser {
         while trimmed > v && matches!(data[trimmed - 1], b' ' | b'\t') {
             trimmed -= 1;
         }
-        self.line_start = self.buf.len() as u32;
-        self.cur_name.start = self.line_start;
         self.take_counted(&data[p..n_end], p)?;
-        self.cur_name.end = self.buf.len() as u32;
+        self.cur_name.start = self.at(p);
+        self.cur_name.end = self.at(n_end);
         self.special = classify(&data[p..n_end]);
         self.take_counted(&data[v..v_end], v)?;
-        self.end_field(v_end + 1, Some((v_end - trimmed) as u32))?;
+        self.value_start = self.at(v);
+        self.value_end = self.at(v_end);
+        self.end_field(data, v_end + 1, Some((v_end - trimmed) as u32))?;
         self.first_line = false;
         Ok(Some(v_end + 2))
     }

@@ -479,8 +479,11 @@ pub struct Parser {
     buf: Vec<u8>,
     fields: Vec<FieldSpan>,
     counted: usize,
-    line_start: u32,
+    base: usize,
+    collecting: bool,
     cur_name: Span,
+    value_start: u32,
+    value_end: u32,
     special: Special,
     first_line: bool,
     in_trailers: bool,
@@ -541,8 +544,11 @@ impl Parser {
             buf: Vec::new(),
             fields: Vec::new(),
             counted: 0,
-            line_start: 0,
+            base: 0,
+            collecting: false,
             cur_name: Span::default(),
+            value_start: 0,
+            value_end: 0,
             special: Special::None,
             first_line: true,
             in_trailers: false,
@@ -659,7 +665,11 @@ impl Parser {
             return Err(e.clone());
         }
         let mut pos = 0usize;
-        let r = self.run(data, &mut pos, h);
+        self.base = 0;
+        let mut r = self.run(data, &mut pos, h);
+        if r.is_ok() {
+            r = self.flush(data, pos);
+        }
         self.offset += pos as u64;
         match r {
             Ok(()) => Ok(pos),
@@ -702,8 +712,10 @@ impl Parser {
         }
     }
 
-    fn begin_message(&mut self) {
+    fn begin_message(&mut self, at: usize) {
         self.buf.clear();
+        self.base = at;
+        self.collecting = true;
         self.fields.clear();
         self.counted = 0;
         self.first_line = true;
@@ -729,9 +741,9 @@ impl Parser {
         self.keep_alive = false;
     }
 
-    /// Appends head bytes (which start at input position `start`) that count towards the
-    /// header-size limit. The error names the exact byte that reached the limit, so it is
-    /// the same however the input was split.
+    /// Counts head bytes (which start at input position `start`) towards the header-size
+    /// limit. The error names the exact byte that reached the limit, so it is the same
+    /// however the input was split.
     #[inline]
     fn take_counted(&mut self, bytes: &[u8], start: usize) -> Step {
         let max = self.limits.max_header_size;
@@ -740,7 +752,28 @@ impl Parser {
             return Err(self.err(at, ErrorCode::HeaderOverflow, "Header overflow"));
         }
         self.counted += bytes.len();
-        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// The offset in the head being collected of input byte `i`: spans are such offsets
+    /// into the virtual head `buf ++ data[base..]`.
+    #[inline(always)]
+    fn at(&self, i: usize) -> u32 {
+        (self.buf.len() + i.saturating_sub(self.base)) as u32
+    }
+
+    /// Moves the head bytes of `data` consumed so far (up to `upto`) into `buf`, so the head
+    /// survives the end of this input. A head that arrives whole is never copied.
+    fn flush(&mut self, data: &[u8], upto: usize) -> Step {
+        if self.collecting && upto > self.base {
+            self.buf
+                .extend_from_slice(data.get(self.base..upto).unwrap_or_default());
+            self.base = upto;
+            let max = self.limits.max_header_size;
+            if max != 0 && self.buf.len() > max.saturating_mul(2).saturating_add(RAW_HEAD_SLACK) {
+                return Err(self.err(upto, ErrorCode::HeaderOverflow, "Header overflow"));
+            }
+        }
         Ok(())
     }
 
@@ -759,7 +792,7 @@ impl Parser {
                         *pos += 1;
                         continue;
                     }
-                    self.begin_message();
+                    self.begin_message(p);
                     self.state = match self.kind {
                         Kind::Request => State::Method,
                         Kind::Response => State::Protocol,
@@ -806,7 +839,7 @@ impl Parser {
                         *pos += 1;
                         continue;
                     }
-                    self.url.start = self.buf.len() as u32;
+                    self.url.start = self.at(p);
                     self.state = State::TargetStart;
                 }
                 State::TargetStart => {
@@ -864,9 +897,13 @@ impl Parser {
                     if run == len {
                         continue;
                     }
-                    self.url.end = self.buf.len() as u32;
+                    self.url.end = self.at(run);
                     if self.url.end == self.url.start {
                         return Err(self.err(run, ErrorCode::InvalidUrl, "Empty url"));
+                    }
+                    if self.method.is_none() && data[run] != b' ' {
+                        // PRI is only let through for the HTTP/2 preface's version check
+                        return Err(self.err(run, ErrorCode::InvalidMethod, "Invalid method"));
                     }
                     match data[run] {
                         b' ' => {
@@ -1022,7 +1059,7 @@ impl Parser {
                     match b {
                         b' ' => {
                             *pos += 1;
-                            self.reason.start = self.buf.len() as u32;
+                            self.reason.start = self.at(p + 1);
                             self.reason.end = self.reason.start;
                             self.state = State::Reason;
                         }
@@ -1067,7 +1104,7 @@ impl Parser {
                     if run == len {
                         continue;
                     }
-                    self.reason.end = self.buf.len() as u32;
+                    self.reason.end = self.at(run);
                     match data[run] {
                         b'\r' => {
                             *pos = run + 1;
@@ -1117,8 +1154,7 @@ impl Parser {
                         })
                     }
                     _ => {
-                        self.line_start = self.buf.len() as u32;
-                        self.cur_name.start = self.line_start;
+                        self.cur_name.start = self.at(p);
                         self.state = State::FieldName;
                     }
                 },
@@ -1129,7 +1165,7 @@ impl Parser {
                     if run == len {
                         continue;
                     }
-                    self.cur_name.end = self.buf.len() as u32;
+                    self.cur_name.end = self.at(run);
                     if data[run] != b':' || self.cur_name.end == self.cur_name.start {
                         return Err(self.err(
                             run,
@@ -1138,16 +1174,22 @@ impl Parser {
                         ));
                     }
                     *pos = run + 1;
-                    self.special = classify(slice(&self.buf, self.cur_name));
+                    self.settle(data, run)?;
+                    self.special = classify(head_bytes(&self.buf, self.base, data, self.cur_name));
                     self.state = State::ValueStart;
                 }
                 State::ValueStart => match b {
                     b' ' | b'\t' => *pos += 1,
                     b'\r' => {
                         *pos += 1;
+                        self.value_start = self.at(p);
+                        self.value_end = self.value_start;
                         self.state = State::ValueLf;
                     }
-                    _ if FIELD_VALUE[b as usize] => self.state = State::Value,
+                    _ if FIELD_VALUE[b as usize] => {
+                        self.value_start = self.at(p);
+                        self.state = State::Value;
+                    }
                     _ => {
                         return Err(self.err(
                             p,
@@ -1166,6 +1208,7 @@ impl Parser {
                     match data[run] {
                         b'\r' => {
                             *pos = run + 1;
+                            self.value_end = self.at(run);
                             self.state = State::ValueLf;
                         }
                         b'\n' => {
@@ -1193,7 +1236,7 @@ impl Parser {
                         ));
                     }
                     *pos += 1;
-                    self.end_field(p, None)?;
+                    self.end_field(data, p, None)?;
                     self.first_line = false;
                     self.state = State::FieldStart;
                 }
@@ -1203,9 +1246,11 @@ impl Parser {
                     }
                     *pos += 1;
                     if self.in_trailers {
+                        self.settle(data, p + 1)?;
+                        self.collecting = false;
                         let flow = {
                             let fields = Fields {
-                                buf: &self.buf,
+                                buf: self.head(data),
                                 spans: &self.fields,
                             };
                             h.on_trailers(&fields)
@@ -1213,7 +1258,7 @@ impl Parser {
                         if self.complete_message(h, flow) {
                             return Ok(());
                         }
-                    } else if self.headers_complete(p, h)? {
+                    } else if self.headers_complete(data, p, h)? {
                         return Ok(());
                     }
                 }
@@ -1365,6 +1410,8 @@ impl Parser {
                         self.buf.clear();
                         self.fields.clear();
                         self.counted = 0;
+                        self.collecting = true;
+                        self.base = p + 1;
                         self.state = State::FieldStart;
                     } else {
                         self.remaining = size;
@@ -1483,41 +1530,68 @@ impl Parser {
     }
 
     /// A header or trailer line ended (its LF at `at`): trim, apply framing rules, keep or drop.
-    /// `trailing_ws` is how many spaces/tabs end the value, when the caller knows.
+    /// The head collected so far, from its first byte: `buf` when it arrived in pieces,
+    /// else straight from the input.
+    #[inline(always)]
+    fn head<'a>(&'a self, data: &'a [u8]) -> &'a [u8] {
+        if self.buf.is_empty() {
+            data.get(self.base..).unwrap_or_default()
+        } else {
+            &self.buf
+        }
+    }
+
+    /// Brings the whole head so far into `buf` when part of it is there already, so a span
+    /// never straddles `buf` and `data`.
     #[inline]
-    fn end_field(&mut self, at: usize, trailing_ws: Option<u32>) -> Step {
-        let value_start = self.cur_name.end;
-        let mut end = self.buf.len() as u32;
-        match trailing_ws {
-            Some(n) => end -= n,
+    fn settle(&mut self, data: &[u8], upto: usize) -> Step {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            self.flush(data, upto)
+        }
+    }
+
+    /// A header or trailer line ended (its LF at input index `at`): trim, apply the framing
+    /// rules, keep or drop. `trailing_ws` is how many spaces/tabs end the value, when the
+    /// caller knows.
+    #[inline]
+    fn end_field(&mut self, data: &[u8], at: usize, trailing_ws: Option<u32>) -> Step {
+        self.settle(data, at)?;
+        let raw = Span {
+            start: self.value_start,
+            end: self.value_end,
+        };
+        let value = match trailing_ws {
+            Some(n) => Span {
+                start: raw.start,
+                end: raw.end - n,
+            },
             None => {
-                while end > value_start && matches!(self.buf[end as usize - 1], b' ' | b'\t') {
-                    end -= 1;
+                let bytes = head_bytes(&self.buf, self.base, data, raw);
+                let kept = bytes.len() - (bytes.len() - trim_end_ws(bytes).len());
+                Span {
+                    start: raw.start,
+                    end: raw.start + kept as u32,
                 }
             }
-        }
-        let span = FieldSpan {
-            name: self.cur_name,
-            value: Span {
-                start: value_start,
-                end,
-            },
         };
         if !self.in_trailers && self.special != Special::None {
-            self.apply_special(span, at)?;
+            self.apply_special(data, raw, at)?;
         }
         let max = self.limits.max_headers_count;
         if max == 0 || self.fields.len() < max {
-            self.fields.push(span);
-        } else {
-            self.buf.truncate(self.line_start as usize);
+            self.fields.push(FieldSpan {
+                name: self.cur_name,
+                value,
+            });
         }
         Ok(())
     }
 
-    fn apply_special(&mut self, span: FieldSpan, at: usize) -> Step {
+    fn apply_special(&mut self, data: &[u8], value: Span, at: usize) -> Step {
         // the untrimmed value: Node 20 accepts trailing spaces, not tabs, after tokens
-        let raw = &self.buf[span.value.start as usize..self.buf.len()];
+        let raw = head_bytes(&self.buf, self.base, data, value);
         match self.special {
             Special::ContentLength => {
                 if self.content_length.is_some() {
@@ -1653,7 +1727,14 @@ impl Parser {
     }
 
     /// The head ended (LF of the empty line at `at`). Returns true when `execute` must return.
-    fn headers_complete<H: Handler>(&mut self, at: usize, h: &mut H) -> Result<bool, ParseError> {
+    fn headers_complete<H: Handler>(
+        &mut self,
+        data: &[u8],
+        at: usize,
+        h: &mut H,
+    ) -> Result<bool, ParseError> {
+        self.settle(data, at + 1)?;
+        self.collecting = false;
         let body = self.body_kind();
         self.keep_alive = self.compute_keep_alive(body);
         self.upgrade = match self.kind {
@@ -1665,18 +1746,18 @@ impl Parser {
             && !self
                 .fields
                 .iter()
-                .any(|f| slice(&self.buf, f.name).eq_ignore_ascii_case(b"host"));
+                .any(|f| slice(self.head(data), f.name).eq_ignore_ascii_case(b"host"));
         let flow = {
             let head = Head {
                 kind: self.kind,
                 method: self.method.and_then(|i| METHODS.get(i).copied()),
-                url: slice(&self.buf, self.url),
+                url: slice(self.head(data), self.url),
                 protocol: self.protocol,
                 version: (self.major, self.minor),
                 status: self.status,
-                reason: slice(&self.buf, self.reason),
+                reason: slice(self.head(data), self.reason),
                 fields: Fields {
-                    buf: &self.buf,
+                    buf: self.head(data),
                     spans: &self.fields,
                 },
                 body,
@@ -1746,6 +1827,31 @@ impl Parser {
     }
 }
 
+/// The bytes of `span` in the virtual head `buf ++ data[base..]` (never straddling: see
+/// [`Parser::settle`]).
+#[inline(always)]
+fn head_bytes<'a>(buf: &'a [u8], base: usize, data: &'a [u8], span: Span) -> &'a [u8] {
+    let in_buf = buf.len() as u32;
+    if span.end <= in_buf {
+        slice(buf, span)
+    } else {
+        let from = base + span.start.saturating_sub(in_buf) as usize;
+        let to = base + (span.end - in_buf) as usize;
+        data.get(from..to).unwrap_or_default()
+    }
+}
+
+fn trim_end_ws(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Raw head bytes (whitespace, CRLFs, separators) allowed beyond twice `max_header_size`
+/// when a head arrives in pieces and must be buffered.
+const RAW_HEAD_SLACK: usize = 64 * 1024;
+
 #[inline(always)]
 fn classify(name: &[u8]) -> Special {
     match name.len() {
@@ -1789,8 +1895,7 @@ fn scan_alpha(data: &[u8], from: usize) -> usize {
     i
 }
 
-
 mod collect;
 mod fast;
-use fast::{scan, scan_target, scan_token, scan_value};
 pub use collect::{parse_all, parse_chunks, Collector, Message, Parsed};
+use fast::{scan, scan_target, scan_token, scan_value};

@@ -1,0 +1,52 @@
+//! Inputs the fuzz targets (fuzz/fuzz_targets/) found, kept as tests so they stay fixed.
+//! Each one feeds the input through `parse_all` / `parse_chunks` (whole and split), asserts
+//! the parser does not panic and checks the outcome the target expects.
+
+use stdhttp::parser::{parse_all, parse_chunks, ErrorCode, Kind, Limits, Parsed};
+
+/// The same input whole, cut at every position, and one byte at a time: the results must
+/// be the same (the `split` target's invariant), and that one result is returned.
+fn parse_every_split(kind: Kind, input: &[u8], eof: bool) -> Parsed {
+    let whole = parse_all(kind, Limits::default(), input, eof);
+    for cut in 0..=input.len() {
+        let (a, b) = input.split_at(cut);
+        let split = parse_chunks(kind, Limits::default(), &[a, b], eof, false);
+        assert_eq!(split, whole, "cut at {cut}");
+    }
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(
+        parse_chunks(kind, Limits::default(), &bytes, eof, false),
+        whole
+    );
+    whole
+}
+
+/// `request` target: a request line without a version (HTTP/0.9) whose method is `PRI`
+/// completes a head whose `method()` is `None`, although `Head::method` promises one of
+/// `METHODS` for every request (`None` is for responses). The parser lets `PRI` through
+/// the method state for the HTTP/2 preface (`PRI * HTTP/2.0`), but a target ending in CR
+/// or LF skips the version check that rejects it.
+///
+/// Node 20 (measured) takes `PRI /\r\n\r\n` as a request, `req.method === "PRI"`,
+/// `req.httpVersion === "0.9"`. Either that, or `HPE_INVALID_METHOD` (PRI is not one of
+/// Node's `http.METHODS`, the rule the parser applies to every other method), keeps the
+/// promise; a head without a method does not.
+#[test]
+fn pri_http09_request_has_a_method() {
+    for input in [
+        &b"PRI /\r\n\r\n"[..],
+        b"PRI /\n\r\n",
+        b"PRI /x\r\nHost: a\r\n\r\n",
+    ] {
+        let p = parse_every_split(Kind::Request, input, true);
+        match &p.error {
+            Some(e) => assert_eq!(e.code(), ErrorCode::InvalidMethod, "{input:?}: {e}"),
+            None => {
+                let m = &p.messages[0];
+                assert!(m.complete, "{input:?}");
+                assert_eq!(m.method, Some("PRI"), "{input:?}");
+                assert_eq!(m.version, (0, 9), "{input:?}");
+            }
+        }
+    }
+}
