@@ -50,7 +50,7 @@ fn peer_inputs() -> Option<Vec<(String, Vec<u8>)>> {
         rest = &rest[i + 10..];
         let name = rest.split(':').next()?.trim().to_string();
         let start = rest.find("b\"")? + 2;
-        let bytes = rest[start..].as_bytes();
+        let bytes = &rest.as_bytes()[start..];
         let mut v = Vec::new();
         let mut j = 0;
         while j < bytes.len() && bytes[j] != b'"' {
@@ -106,7 +106,8 @@ fn heads(c: &mut Criterion) {
 }
 
 fn chunked_body(c: &mut Criterion) {
-    let mut input = b"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut input =
+        b"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     let head_len = input.len();
     let payload = vec![b'x'; 4096];
     for _ in 0..16 {
