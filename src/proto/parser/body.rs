@@ -1,0 +1,262 @@
+//! Bodies: Content-Length, chunked (sizes, extensions, data, CRLFs) and close-delimited,
+//! and what may follow a message that closes the connection.
+#![forbid(unsafe_code)]
+
+use super::*;
+
+impl Parser {
+    /// One step in a body, or after the last message.
+    /// Returns true when `execute` must return now (pause, hand-over).
+    pub(super) fn step_body<H: Handler>(
+        &mut self,
+        data: &[u8],
+        pos: &mut usize,
+        h: &mut H,
+    ) -> Result<bool, ParseError> {
+        let len = data.len();
+        let p = *pos;
+        let b = data[p];
+        match self.state {
+            State::LengthBody => {
+                let take = (len - p).min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+                *pos += take;
+                self.remaining -= take as u64;
+                let done = self.remaining == 0;
+                let flow = h.on_body(&data[p..p + take]);
+                if done {
+                    if self.complete_message(h, flow) {
+                        return Ok(true);
+                    }
+                } else if flow == Flow::Pause {
+                    return Ok(true);
+                }
+            }
+            State::ChunkSize => {
+                if let Some(d) = hex_value(b) {
+                    if self.chunk_size > u64::MAX >> 4 {
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidChunkSize,
+                            "Chunk size overflow",
+                        ));
+                    }
+                    self.chunk_size = (self.chunk_size << 4) | d as u64;
+                    self.chunk_digits = self.chunk_digits.saturating_add(1);
+                    *pos += 1;
+                    return Ok(false);
+                }
+                if self.chunk_digits == 0 {
+                    return Err(self.err(
+                        p,
+                        ErrorCode::InvalidChunkSize,
+                        "Invalid character in chunk size",
+                    ));
+                }
+                match b {
+                    b';' => {
+                        self.ext.clear();
+                        self.state = State::ChunkExt;
+                        self.push_ext(b';', p)?;
+                        *pos += 1;
+                        // an extension name must follow
+                        self.chunk_digits = 0;
+                    }
+                    b'\r' => {
+                        self.ext.clear();
+                        *pos += 1;
+                        self.state = State::ChunkSizeLf;
+                    }
+                    b'\n' => {
+                        return Err(self.err(
+                            p,
+                            ErrorCode::CrExpected,
+                            "Missing expected CR after chunk size",
+                        ))
+                    }
+                    _ => {
+                        return Err(self.err(
+                            p,
+                            ErrorCode::InvalidChunkSize,
+                            "Invalid character in chunk size",
+                        ))
+                    }
+                }
+            }
+            State::ChunkExt => {
+                // chunk-ext = *( ";" token [ "=" ( token / quoted-string ) ] )
+                // chunk_digits counts bytes since the last ';' or '=' (0: token required)
+                match b {
+                    _ if TOKEN[b as usize] => {
+                        self.push_ext(b, p)?;
+                        self.chunk_digits = 1;
+                        *pos += 1;
+                    }
+                    b'"' if self.ext.last() == Some(&b'=') => {
+                        self.push_ext(b, p)?;
+                        *pos += 1;
+                        self.state = State::ChunkExtQuoted;
+                    }
+                    b';' | b'=' if self.chunk_digits == 1 && !(b == b'=' && self.ext_has_eq()) => {
+                        self.push_ext(b, p)?;
+                        self.chunk_digits = 0;
+                        *pos += 1;
+                    }
+                    b'\r' if self.chunk_digits == 1 => {
+                        *pos += 1;
+                        self.state = State::ChunkSizeLf;
+                    }
+                    _ => {
+                        return Err(self.err(
+                            p,
+                            ErrorCode::Strict,
+                            "Invalid character in chunk extensions",
+                        ))
+                    }
+                }
+            }
+            State::ChunkExtQuoted => match b {
+                b'"' => {
+                    self.push_ext(b, p)?;
+                    *pos += 1;
+                    self.chunk_digits = 1;
+                    self.state = State::ChunkExt;
+                }
+                b'\\' => {
+                    self.push_ext(b, p)?;
+                    *pos += 1;
+                    self.state = State::ChunkExtQuotedEscape;
+                }
+                _ if b == b'\t' || (b >= 0x20 && b != 0x7f) => {
+                    self.push_ext(b, p)?;
+                    *pos += 1;
+                }
+                _ => {
+                    return Err(self.err(
+                        p,
+                        ErrorCode::Strict,
+                        "Invalid character in chunk extensions quoted value",
+                    ))
+                }
+            },
+            State::ChunkExtQuotedEscape => {
+                if !(b == b'\t' || (b >= 0x20 && b != 0x7f)) {
+                    return Err(self.err(
+                        p,
+                        ErrorCode::Strict,
+                        "Invalid quoted-pair in chunk extensions quoted value",
+                    ));
+                }
+                self.push_ext(b, p)?;
+                *pos += 1;
+                self.state = State::ChunkExtQuoted;
+            }
+            State::ChunkSizeLf => {
+                if b != b'\n' {
+                    return Err(self.err(p, ErrorCode::Strict, "Expected LF after chunk size"));
+                }
+                *pos += 1;
+                let size = self.chunk_size;
+                let flow = h.on_chunk_header(size, &self.ext);
+                if size == 0 {
+                    self.in_trailers = true;
+                    self.first_line = false;
+                    self.buf.clear();
+                    self.fields.clear();
+                    self.counted = 0;
+                    self.collecting = true;
+                    self.base = p + 1;
+                    self.state = State::FieldStart;
+                } else {
+                    self.remaining = size;
+                    self.state = State::ChunkData;
+                }
+                if flow == Flow::Pause {
+                    return Ok(true);
+                }
+            }
+            State::ChunkData => {
+                let take = (len - p).min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+                *pos += take;
+                self.remaining -= take as u64;
+                if self.remaining == 0 {
+                    self.state = State::ChunkDataCr;
+                }
+                if h.on_body(&data[p..p + take]) == Flow::Pause {
+                    return Ok(true);
+                }
+            }
+            State::ChunkDataCr => {
+                if b != b'\r' {
+                    return Err(self.err(p, ErrorCode::Strict, "Expected LF after chunk data"));
+                }
+                *pos += 1;
+                self.state = State::ChunkDataLf;
+            }
+            State::ChunkDataLf => {
+                if b != b'\n' {
+                    return Err(self.err(p, ErrorCode::Strict, "Expected LF after chunk data"));
+                }
+                *pos += 1;
+                self.start_chunk();
+                if h.on_chunk_complete() == Flow::Pause {
+                    return Ok(true);
+                }
+            }
+            State::UntilEof => {
+                *pos = len;
+                if h.on_body(&data[p..]) == Flow::Pause {
+                    return Ok(true);
+                }
+            }
+            State::Closed => {
+                if b == b'\r' || b == b'\n' {
+                    *pos += 1;
+                    return Ok(false);
+                }
+                return Err(self.err(
+                    p,
+                    ErrorCode::ClosedConnection,
+                    "Data after `Connection: close`",
+                ));
+            }
+            State::Upgraded => return Ok(true),
+            State::Failed => {
+                return Err(self.err(p, ErrorCode::Strict, "Parser failed earlier"));
+            }
+            _ => return Err(self.err(p, ErrorCode::Strict, "Unexpected parser state")),
+        }
+        Ok(false)
+    }
+
+    pub(super) fn ext_has_eq(&self) -> bool {
+        let last_semi = self.ext.iter().rposition(|&c| c == b';').unwrap_or(0);
+        self.ext[last_semi..].contains(&b'=')
+    }
+
+    pub(super) fn push_ext(&mut self, b: u8, at: usize) -> Step {
+        if self.ext.len() >= self.limits.max_chunk_extensions {
+            return Err(self.err(
+                at,
+                ErrorCode::ChunkExtensionsOverflow,
+                "Chunk extensions overflow",
+            ));
+        }
+        self.ext.push(b);
+        Ok(())
+    }
+
+    pub(super) fn start_chunk(&mut self) {
+        self.chunk_size = 0;
+        self.chunk_digits = 0;
+        self.state = State::ChunkSize;
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}

@@ -1,0 +1,486 @@
+//! Header and trailer sections: field syntax, Node's framing rules (Content-Length,
+//! Transfer-Encoding, Connection), and the end of the head (body framing, keep-alive, upgrade).
+#![forbid(unsafe_code)]
+
+use super::*;
+
+impl Parser {
+    /// One step in a header or trailer section.
+    /// Returns true when `execute` must return now (pause, hand-over).
+    pub(super) fn step_fields<H: Handler>(
+        &mut self,
+        data: &[u8],
+        pos: &mut usize,
+        h: &mut H,
+    ) -> Result<bool, ParseError> {
+        let len = data.len();
+        let p = *pos;
+        let b = data[p];
+        match self.state {
+            State::FieldStart => match b {
+                b'\r' => {
+                    *pos += 1;
+                    self.state = State::SectionLf;
+                }
+                b'\n' => {
+                    return Err(self.err(p, ErrorCode::InvalidHeaderToken, "Invalid header token"))
+                }
+                b' ' | b'\t' => {
+                    return Err(if self.first_line {
+                        self.err(
+                            p,
+                            ErrorCode::UnexpectedSpace,
+                            "Unexpected space after start line",
+                        )
+                    } else {
+                        self.err(
+                            p,
+                            ErrorCode::InvalidHeaderToken,
+                            "Unexpected whitespace after header value",
+                        )
+                    })
+                }
+                _ => {
+                    self.cur_name.start = self.at(p);
+                    self.state = State::FieldName;
+                }
+            },
+            State::FieldName => {
+                let run = scan_token(data, p);
+                self.take_counted(&data[p..run], p)?;
+                *pos = run;
+                if run == len {
+                    return Ok(false);
+                }
+                self.cur_name.end = self.at(run);
+                if data[run] != b':' || self.cur_name.end == self.cur_name.start {
+                    return Err(self.err(
+                        run,
+                        ErrorCode::InvalidHeaderToken,
+                        "Invalid header token",
+                    ));
+                }
+                *pos = run + 1;
+                self.settle(data, run)?;
+                self.special = classify(head_bytes(&self.buf, self.base, data, self.cur_name));
+                self.state = State::ValueStart;
+            }
+            State::ValueStart => match b {
+                b' ' | b'\t' => *pos += 1,
+                b'\r' => {
+                    *pos += 1;
+                    self.value_start = self.at(p);
+                    self.value_end = self.value_start;
+                    self.state = State::ValueLf;
+                }
+                _ if FIELD_VALUE[b as usize] => {
+                    self.value_start = self.at(p);
+                    self.state = State::Value;
+                }
+                _ => {
+                    return Err(self.err(
+                        p,
+                        ErrorCode::InvalidHeaderToken,
+                        "Invalid header value char",
+                    ))
+                }
+            },
+            State::Value => {
+                let run = scan_value(data, p);
+                self.take_counted(&data[p..run], p)?;
+                *pos = run;
+                if run == len {
+                    return Ok(false);
+                }
+                match data[run] {
+                    b'\r' => {
+                        *pos = run + 1;
+                        self.value_end = self.at(run);
+                        self.state = State::ValueLf;
+                    }
+                    b'\n' => {
+                        return Err(self.err(
+                            run,
+                            ErrorCode::CrExpected,
+                            "Missing expected CR after header value",
+                        ))
+                    }
+                    _ => {
+                        return Err(self.err(
+                            run,
+                            ErrorCode::InvalidHeaderToken,
+                            "Invalid header value char",
+                        ))
+                    }
+                }
+            }
+            State::ValueLf => {
+                if b != b'\n' {
+                    return Err(self.err(
+                        p,
+                        ErrorCode::LfExpected,
+                        "Missing expected LF after header value",
+                    ));
+                }
+                *pos += 1;
+                self.end_field(data, p, None)?;
+                self.first_line = false;
+                self.state = State::FieldStart;
+            }
+            State::SectionLf => {
+                if b != b'\n' {
+                    return Err(self.err(p, ErrorCode::Strict, "Expected LF after headers"));
+                }
+                *pos += 1;
+                if self.in_trailers {
+                    self.settle(data, p + 1)?;
+                    self.collecting = false;
+                    let flow = {
+                        let fields = Fields {
+                            buf: self.head(data),
+                            spans: &self.fields,
+                        };
+                        h.on_trailers(&fields)
+                    };
+                    if self.complete_message(h, flow) {
+                        return Ok(true);
+                    }
+                } else if self.headers_complete(data, p, h)? {
+                    return Ok(true);
+                }
+            }
+            _ => return Err(self.err(p, ErrorCode::Strict, "Unexpected parser state")),
+        }
+        Ok(false)
+    }
+
+    /// A header or trailer line ended (its LF at `at`): trim, apply framing rules, keep or drop.
+    /// The head collected so far, from its first byte: `buf` when it arrived in pieces,
+    /// else straight from the input.
+    #[inline(always)]
+    pub(super) fn head<'a>(&'a self, data: &'a [u8]) -> &'a [u8] {
+        if self.buf.is_empty() {
+            data.get(self.base..).unwrap_or_default()
+        } else {
+            &self.buf
+        }
+    }
+
+    /// Brings the whole head so far into `buf` when part of it is there already, so a span
+    /// never straddles `buf` and `data`.
+    #[inline]
+    pub(super) fn settle(&mut self, data: &[u8], upto: usize) -> Step {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            self.flush(data, upto)
+        }
+    }
+
+    /// A header or trailer line ended (its LF at input index `at`): trim, apply the framing
+    /// rules, keep or drop. `trailing_ws` is how many spaces/tabs end the value, when the
+    /// caller knows.
+    #[inline]
+    pub(super) fn end_field(&mut self, data: &[u8], at: usize, trailing_ws: Option<u32>) -> Step {
+        self.settle(data, at)?;
+        let raw = Span {
+            start: self.value_start,
+            end: self.value_end,
+        };
+        let value = match trailing_ws {
+            Some(n) => Span {
+                start: raw.start,
+                end: raw.end - n,
+            },
+            None => {
+                let bytes = head_bytes(&self.buf, self.base, data, raw);
+                let kept = bytes.len() - (bytes.len() - trim_end_ws(bytes).len());
+                Span {
+                    start: raw.start,
+                    end: raw.start + kept as u32,
+                }
+            }
+        };
+        if !self.in_trailers && self.special != Special::None {
+            self.apply_special(data, raw, at)?;
+        }
+        let max = self.limits.max_headers_count;
+        if max == 0 || self.fields.len() < max {
+            self.fields.push(FieldSpan {
+                name: self.cur_name,
+                value,
+            });
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_special(&mut self, data: &[u8], value: Span, at: usize) -> Step {
+        // the untrimmed value: Node 20 accepts trailing spaces, not tabs, after tokens
+        let raw = head_bytes(&self.buf, self.base, data, value);
+        match self.special {
+            Special::ContentLength => {
+                if self.content_length.is_some() {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::UnexpectedContentLength,
+                        "Duplicate Content-Length",
+                    ));
+                }
+                if self.te_present {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidContentLength,
+                        "Content-Length can't be present with Transfer-Encoding",
+                    ));
+                }
+                let digits = trim_end_spaces(raw);
+                if digits.is_empty() {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidContentLength,
+                        "Empty Content-Length",
+                    ));
+                }
+                let mut n: u64 = 0;
+                for &d in digits {
+                    if !d.is_ascii_digit() {
+                        return Err(self.err(
+                            at,
+                            ErrorCode::InvalidContentLength,
+                            "Invalid character in Content-Length",
+                        ));
+                    }
+                    n = match n
+                        .checked_mul(10)
+                        .and_then(|n| n.checked_add((d - b'0') as u64))
+                    {
+                        Some(n) if n != u64::MAX => n,
+                        _ => {
+                            return Err(self.err(
+                                at,
+                                ErrorCode::InvalidContentLength,
+                                "Content-Length overflow",
+                            ))
+                        }
+                    };
+                }
+                self.content_length = Some(n);
+            }
+            Special::TransferEncoding => {
+                if self.content_length.is_some() {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidTransferEncoding,
+                        "Transfer-Encoding can't be present with Content-Length",
+                    ));
+                }
+                self.te_present = true;
+                let mut chunked = self.chunked;
+                let mut bad = false;
+                for token in raw.split(|&c| c == b',') {
+                    let token = trim_spaces(token);
+                    if token.is_empty() {
+                        continue;
+                    }
+                    if chunked && self.kind == Kind::Request {
+                        bad = true;
+                    }
+                    chunked = token.eq_ignore_ascii_case(b"chunked");
+                }
+                if bad {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidTransferEncoding,
+                        "Invalid `Transfer-Encoding` header value",
+                    ));
+                }
+                self.chunked = chunked;
+            }
+            Special::Connection => {
+                let value = trim_end_spaces(raw);
+                if value.eq_ignore_ascii_case(b"keep-alive") {
+                    self.conn_keep_alive = true;
+                    return Ok(());
+                }
+                for token in raw.split(|&c| c == b',') {
+                    let token = trim_spaces(token);
+                    if token.eq_ignore_ascii_case(b"close") {
+                        self.conn_close = true;
+                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                        self.conn_keep_alive = true;
+                    } else if token.eq_ignore_ascii_case(b"upgrade") {
+                        self.conn_upgrade = true;
+                    }
+                }
+            }
+            Special::Upgrade => self.has_upgrade = true,
+            Special::None => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn body_kind(&self) -> BodyKind {
+        if self.kind == Kind::Response
+            && (self.status / 100 == 1 || self.status == 204 || self.status == 304)
+        {
+            return BodyKind::None;
+        }
+        if self.chunked {
+            return BodyKind::Chunked;
+        }
+        if self.te_present {
+            // a request here is rejected after on_headers_complete
+            return match self.kind {
+                Kind::Request => BodyKind::None,
+                Kind::Response => BodyKind::UntilEof,
+            };
+        }
+        match (self.content_length, self.kind) {
+            (Some(0), _) | (None, Kind::Request) => BodyKind::None,
+            (Some(n), _) => BodyKind::Length(n),
+            (None, Kind::Response) => BodyKind::UntilEof,
+        }
+    }
+
+    pub(super) fn compute_keep_alive(&self, body: BodyKind) -> bool {
+        let persistent = if self.major > 0 && self.minor > 0 {
+            !self.conn_close
+        } else {
+            self.conn_keep_alive
+        };
+        persistent && body != BodyKind::UntilEof
+    }
+
+    /// The head ended (LF of the empty line at `at`). Returns true when `execute` must return.
+    pub(super) fn headers_complete<H: Handler>(
+        &mut self,
+        data: &[u8],
+        at: usize,
+        h: &mut H,
+    ) -> Result<bool, ParseError> {
+        self.settle(data, at + 1)?;
+        self.collecting = false;
+        let body = self.body_kind();
+        self.keep_alive = self.compute_keep_alive(body);
+        self.upgrade = match self.kind {
+            Kind::Request => self.method_is("CONNECT") || (self.has_upgrade && self.conn_upgrade),
+            Kind::Response => self.status == 101,
+        };
+        let host_missing = self.kind == Kind::Request
+            && (self.major, self.minor) == (1, 1)
+            && !self
+                .fields
+                .iter()
+                .any(|f| slice(self.head(data), f.name).eq_ignore_ascii_case(b"host"));
+        let flow = {
+            let head = Head {
+                kind: self.kind,
+                method: self.method.and_then(|i| METHODS.get(i).copied()),
+                url: slice(self.head(data), self.url),
+                protocol: self.protocol,
+                version: (self.major, self.minor),
+                status: self.status,
+                reason: slice(self.head(data), self.reason),
+                fields: Fields {
+                    buf: self.head(data),
+                    spans: &self.fields,
+                },
+                body,
+                keep_alive: self.keep_alive,
+                upgrade: self.upgrade,
+                content_length: self.content_length,
+                host_missing,
+            };
+            h.on_headers_complete(&head)
+        };
+        // the head was delivered: its bytes are no longer needed; trailers start afresh
+        self.buf.clear();
+        self.fields.clear();
+        self.counted = 0;
+
+        let mut skip = false;
+        match flow {
+            Flow::SkipBody => skip = true,
+            Flow::Upgrade => {
+                self.upgrade = true;
+                skip = true;
+            }
+            Flow::Continue | Flow::Pause => {}
+        }
+        if self.kind == Kind::Request && self.te_present && !self.chunked {
+            return Err(self.err(
+                at,
+                ErrorCode::InvalidTransferEncoding,
+                "Request has invalid `Transfer-Encoding`",
+            ));
+        }
+        let has_body = matches!(body, BodyKind::Chunked | BodyKind::Length(_));
+        if (self.upgrade && (self.method_is("CONNECT") || skip || !has_body))
+            || (self.kind == Kind::Response && self.status == 101)
+        {
+            self.upgrade = true;
+            return Ok(self.complete_message(h, flow));
+        }
+        let body = if skip { BodyKind::None } else { body };
+        if skip {
+            self.keep_alive = self.compute_keep_alive(BodyKind::None);
+        }
+        match body {
+            BodyKind::None => return Ok(self.complete_message(h, flow)),
+            BodyKind::Length(n) => {
+                self.remaining = n;
+                self.state = State::LengthBody;
+            }
+            BodyKind::Chunked => self.start_chunk(),
+            BodyKind::UntilEof => self.state = State::UntilEof,
+        }
+        Ok(flow == Flow::Pause)
+    }
+
+    /// Ends the current message. `flow` is what the last callback returned. Returns true
+    /// when `execute` must return (pause or hand-over).
+    pub(super) fn complete_message<H: Handler>(&mut self, h: &mut H, flow: Flow) -> bool {
+        self.state = if self.upgrade {
+            State::Upgraded
+        } else if self.keep_alive {
+            State::MessageStart
+        } else {
+            State::Closed
+        };
+        let done = h.on_message_complete();
+        flow == Flow::Pause || done == Flow::Pause || self.state == State::Upgraded
+    }
+}
+
+#[inline(always)]
+pub(super) fn classify(name: &[u8]) -> Special {
+    match name.len() {
+        7 if name.eq_ignore_ascii_case(b"upgrade") => Special::Upgrade,
+        10 if name.eq_ignore_ascii_case(b"connection") => Special::Connection,
+        16 if name.eq_ignore_ascii_case(b"proxy-connection") => Special::Connection,
+        14 if name.eq_ignore_ascii_case(b"content-length") => Special::ContentLength,
+        17 if name.eq_ignore_ascii_case(b"transfer-encoding") => Special::TransferEncoding,
+        _ => Special::None,
+    }
+}
+
+pub(super) fn trim_end_ws(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+pub(super) fn trim_end_spaces(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., b' '] = s {
+        s = rest;
+    }
+    s
+}
+
+pub(super) fn trim_spaces(mut s: &[u8]) -> &[u8] {
+    while let [b' ', rest @ ..] = s {
+        s = rest;
+    }
+    trim_end_spaces(s)
+}
