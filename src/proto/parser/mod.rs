@@ -565,3 +565,6 @@ pub use head::{Fields, Head};
 use fast::{scan, scan_target, scan_token, scan_value};
 use fields::classify;
 use head::{head_bytes, slice, FieldSpan, Span};
+
+#[cfg(test)]
+mod tests;
