@@ -147,7 +147,9 @@ fn args() -> Result<Args, String> {
                     .ok_or("--max-header-size needs a number")?;
             }
             "-h" | "--help" => {
-                return Err("usage: parse [--response] [--head] [--max-header-size N] [FILE]".into())
+                return Err(
+                    "usage: parse [--response] [--head] [--max-header-size N] [FILE]".into(),
+                )
             }
             _ if a.file.is_none() => a.file = Some(arg),
             _ => return Err(format!("unexpected argument {arg:?}")),

@@ -17,7 +17,12 @@ fn run(args: &[&str], input: &[u8]) -> (Vec<Json>, i32) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("cargo runs");
-    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
     let out = child.wait_with_output().expect("parse example finishes");
     let text = String::from_utf8(out.stdout).expect("utf-8 output");
     let lines = text
@@ -47,9 +52,20 @@ GET / HTTP/1.1\r\nHost : x\r\n\r\n";
     let headers = m.get("headers").expect("headers");
     assert_eq!(headers.get("cookie").and_then(Json::str), Some("a; b"));
     assert_eq!(headers.get("x-a").and_then(Json::str), Some("café"));
-    assert_eq!(headers.get("set-cookie").map(Json::arr).map(<[Json]>::len), Some(1));
-    assert_eq!(m.get("rawHeaders").map(Json::arr).map(<[Json]>::len), Some(12));
-    assert_eq!(m.get("trailers").and_then(|t| t.get("x-t")).and_then(Json::str), Some("1"));
+    assert_eq!(
+        headers.get("set-cookie").map(Json::arr).map(<[Json]>::len),
+        Some(1)
+    );
+    assert_eq!(
+        m.get("rawHeaders").map(Json::arr).map(<[Json]>::len),
+        Some(12)
+    );
+    assert_eq!(
+        m.get("trailers")
+            .and_then(|t| t.get("x-t"))
+            .and_then(Json::str),
+        Some("1")
+    );
     let err = lines[1].get("error").expect("error object");
     assert_eq!(s(err, "code"), "HPE_INVALID_HEADER_TOKEN");
     assert!(err.get("offset").and_then(Json::num).is_some());

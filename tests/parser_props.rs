@@ -150,8 +150,15 @@ struct Msg {
 /// Header names: random tokens, and a small pool in mixed case so duplicates are common.
 fn token() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec!["X-Dup", "x-dup", "X-DUP", "Accept", "set-cookie", "Cookie"])
-            .prop_map(String::from),
+        prop::sample::select(vec![
+            "X-Dup",
+            "x-dup",
+            "X-DUP",
+            "Accept",
+            "set-cookie",
+            "Cookie"
+        ])
+        .prop_map(String::from),
         any_token(),
     ]
 }
@@ -176,7 +183,13 @@ fn value() -> impl Strategy<Value = String> {
 
 fn msg() -> impl Strategy<Value = Msg> {
     (
-        prop::sample::select(METHODS.iter().copied().filter(|m| *m != "CONNECT").collect::<Vec<_>>()),
+        prop::sample::select(
+            METHODS
+                .iter()
+                .copied()
+                .filter(|m| *m != "CONNECT")
+                .collect::<Vec<_>>(),
+        ),
         "/[!-~]{0,40}",
         vec((token(), value()), 0..8),
         vec(any::<u8>(), 0..200),
@@ -215,7 +228,11 @@ fn encode_body(m: &Msg, out: &mut Vec<u8>) {
                 rest = &rest[n..];
                 i += 1;
             }
-            let t: Vec<(&str, &str)> = m.trailers.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let t: Vec<(&str, &str)> = m
+                .trailers
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
             encode::write_last_chunk(out, &t).unwrap();
         }
     }
