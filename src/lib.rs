@@ -49,3 +49,8 @@ pub mod proto;
 pub use error::Error;
 pub use proto::parser;
 pub use proto::status::{status_text, METHODS, STATUS_CODES};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
