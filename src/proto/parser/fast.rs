@@ -191,6 +191,9 @@ impl Parser {
             return Ok(None);
         }
         let mut v = n_end + 1;
+        if data.get(v) == Some(&b' ') {
+            v += 1;
+        }
         while v < data.len() && (data[v] == b' ' || data[v] == b'\t') {
             v += 1;
         }
@@ -214,6 +217,23 @@ impl Parser {
         Ok(Some(v_end + 2))
     }
 
+    /// Consecutive whole field lines from `p`, then the empty line that ends the section
+    /// (leaving only its LF for the section's end state).
+    #[inline(always)]
+    fn fast_fields(&mut self, data: &[u8], mut p: usize) -> Fast {
+        let start = p;
+        loop {
+            if data.get(p..p + 2) == Some(b"\r\n") {
+                self.state = State::SectionLf;
+                return Ok(Some(p + 1));
+            }
+            match self.fast_field(data, p)? {
+                Some(next) => p = next,
+                None => return Ok((p != start).then_some(p)),
+            }
+        }
+    }
+
     /// Runs the fast path that fits the current state at `p`, if any.
     #[inline]
     pub(super) fn fast_line(&mut self, data: &[u8], p: usize) -> Fast {
@@ -224,7 +244,7 @@ impl Parser {
             State::Protocol if self.proto_idx == 0 && self.kind == Kind::Response => {
                 self.fast_status_line(data, p)
             }
-            State::FieldStart => self.fast_field(data, p),
+            State::FieldStart => self.fast_fields(data, p),
             _ => Ok(None),
         }
     }

@@ -180,7 +180,7 @@ impl Parser {
     /// A header or trailer line ended (its LF at input index `at`): trim, apply the framing
     /// rules, keep or drop. `trailing_ws` is how many spaces/tabs end the value, when the
     /// caller knows.
-    #[inline]
+    #[inline(always)]
     pub(super) fn end_field(&mut self, data: &[u8], at: usize, trailing_ws: Option<u32>) -> Step {
         self.settle(data, at)?;
         let raw = Span {
@@ -201,11 +201,13 @@ impl Parser {
                 }
             }
         };
-        if !self.in_trailers && self.special != Special::None {
+        if !self.in_trailers && !matches!(self.special, Special::None | Special::Host) {
             self.apply_special(data, raw, at)?;
         }
         let max = self.limits.max_headers_count;
         if max == 0 || self.fields.len() < max {
+            // Node looks for Host among the kept lines only
+            self.host_seen |= self.special == Special::Host && !self.in_trailers;
             self.fields.push(FieldSpan {
                 name: self.cur_name,
                 value,
@@ -285,7 +287,7 @@ impl Parser {
                     if chunked && self.kind == Kind::Request {
                         bad = true;
                     }
-                    chunked = token.eq_ignore_ascii_case(b"chunked");
+                    chunked = is_word(token, b"chunked");
                 }
                 if bad {
                     return Err(self.err(
@@ -298,23 +300,23 @@ impl Parser {
             }
             Special::Connection => {
                 let value = trim_end_spaces(raw);
-                if value.eq_ignore_ascii_case(b"keep-alive") {
+                if is_word(value, b"keep-alive") {
                     self.conn_keep_alive = true;
                     return Ok(());
                 }
                 for token in raw.split(|&c| c == b',') {
                     let token = trim_spaces(token);
-                    if token.eq_ignore_ascii_case(b"close") {
+                    if is_word(token, b"close") {
                         self.conn_close = true;
-                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                    } else if is_word(token, b"keep-alive") {
                         self.conn_keep_alive = true;
-                    } else if token.eq_ignore_ascii_case(b"upgrade") {
+                    } else if is_word(token, b"upgrade") {
                         self.conn_upgrade = true;
                     }
                 }
             }
             Special::Upgrade => self.has_upgrade = true,
-            Special::None => {}
+            Special::None | Special::Host => {}
         }
         Ok(())
     }
@@ -366,12 +368,8 @@ impl Parser {
             Kind::Request => self.method_is("CONNECT") || (self.has_upgrade && self.conn_upgrade),
             Kind::Response => self.status == 101,
         };
-        let host_missing = self.kind == Kind::Request
-            && (self.major, self.minor) == (1, 1)
-            && !self
-                .fields
-                .iter()
-                .any(|f| slice(self.head(data), f.name).eq_ignore_ascii_case(b"host"));
+        let host_missing =
+            self.kind == Kind::Request && (self.major, self.minor) == (1, 1) && !self.host_seen;
         let flow = {
             let head = Head {
                 kind: self.kind,
@@ -455,13 +453,22 @@ impl Parser {
 #[inline(always)]
 pub(super) fn classify(name: &[u8]) -> Special {
     match name.len() {
-        7 if name.eq_ignore_ascii_case(b"upgrade") => Special::Upgrade,
-        10 if name.eq_ignore_ascii_case(b"connection") => Special::Connection,
-        16 if name.eq_ignore_ascii_case(b"proxy-connection") => Special::Connection,
-        14 if name.eq_ignore_ascii_case(b"content-length") => Special::ContentLength,
-        17 if name.eq_ignore_ascii_case(b"transfer-encoding") => Special::TransferEncoding,
+        4 if is_word(name, b"host") => Special::Host,
+        7 if is_word(name, b"upgrade") => Special::Upgrade,
+        10 if is_word(name, b"connection") => Special::Connection,
+        16 if is_word(name, b"proxy-connection") => Special::Connection,
+        14 if is_word(name, b"content-length") => Special::ContentLength,
+        17 if is_word(name, b"transfer-encoding") => Special::TransferEncoding,
         _ => Special::None,
     }
+}
+
+/// `s` equals the lower-case `word` (letters and `-` only) ignoring ASCII case. Setting bit
+/// 0x20 folds case; no header-name or field-value byte other than the letter's other case
+/// folds onto a letter or `-` (CR, which folds onto `-`, never reaches here).
+#[inline(always)]
+pub(super) fn is_word(s: &[u8], word: &[u8]) -> bool {
+    s.len() == word.len() && s.iter().zip(word).all(|(&a, &b)| a | 0x20 == b)
 }
 
 pub(super) fn trim_end_ws(mut s: &[u8]) -> &[u8] {

@@ -179,6 +179,7 @@ enum State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Special {
     None,
+    Host,
     ContentLength,
     TransferEncoding,
     Connection,
@@ -239,6 +240,7 @@ pub struct Parser {
     conn_keep_alive: bool,
     conn_upgrade: bool,
     has_upgrade: bool,
+    host_seen: bool,
     upgrade: bool,
     keep_alive: bool,
 
@@ -298,6 +300,7 @@ impl Parser {
             conn_keep_alive: false,
             conn_upgrade: false,
             has_upgrade: false,
+            host_seen: false,
             upgrade: false,
             keep_alive: false,
             remaining: 0,
@@ -465,6 +468,7 @@ impl Parser {
         self.conn_keep_alive = false;
         self.conn_upgrade = false;
         self.has_upgrade = false;
+        self.host_seen = false;
         self.upgrade = false;
         self.keep_alive = false;
     }
