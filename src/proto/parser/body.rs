@@ -96,14 +96,30 @@ impl Parser {
                         *pos += 1;
                         self.state = State::ChunkExtQuoted;
                     }
-                    b';' | b'=' if self.chunk_digits == 1 && !(b == b'=' && self.ext_has_eq()) => {
+                    // Node 20 takes an empty value after `=` (`;a=` then `;` or CR) and an
+                    // empty extension (`;;`), though not a line ending in `;`
+                    b';' if self.chunk_digits == 1
+                        || matches!(self.ext.last(), Some(b'=' | b';')) =>
+                    {
                         self.push_ext(b, p)?;
                         self.chunk_digits = 0;
                         *pos += 1;
                     }
-                    b'\r' if self.chunk_digits == 1 => {
+                    b'=' if self.chunk_digits == 1 && !self.ext_has_eq() => {
+                        self.push_ext(b, p)?;
+                        self.chunk_digits = 0;
+                        *pos += 1;
+                    }
+                    b'\r' if self.chunk_digits == 1 || self.ext.last() == Some(&b'=') => {
                         *pos += 1;
                         self.state = State::ChunkSizeLf;
+                    }
+                    b'\n' => {
+                        return Err(self.err(
+                            p,
+                            ErrorCode::CrExpected,
+                            "Missing expected CR after chunk extensions",
+                        ))
                     }
                     _ => {
                         return Err(self.err(
@@ -186,6 +202,13 @@ impl Parser {
                 }
             }
             State::ChunkDataCr => {
+                if b == b'\n' {
+                    return Err(self.err(
+                        p,
+                        ErrorCode::CrExpected,
+                        "Missing expected CR after chunk data",
+                    ));
+                }
                 if b != b'\r' {
                     return Err(self.err(p, ErrorCode::Strict, "Expected LF after chunk data"));
                 }

@@ -168,7 +168,7 @@ impl Parser {
             return Ok(None);
         }
         let r = p + 13;
-        let r_end = scan_value(data, r);
+        let r_end = super::start_line::scan_reason(data, r);
         if data.get(r_end..r_end + 2) != Some(b"\r\n") {
             return Ok(None);
         }

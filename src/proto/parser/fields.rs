@@ -26,7 +26,8 @@ impl Parser {
                     return Err(self.err(p, ErrorCode::InvalidHeaderToken, "Invalid header token"))
                 }
                 b' ' | b'\t' => {
-                    return Err(if self.first_line {
+                    // Node 20: a space (not a tab) opening the first field line is its own error
+                    return Err(if self.first_line && b == b' ' {
                         self.err(
                             p,
                             ErrorCode::UnexpectedSpace,
@@ -38,7 +39,7 @@ impl Parser {
                             ErrorCode::InvalidHeaderToken,
                             "Unexpected whitespace after header value",
                         )
-                    })
+                    });
                 }
                 _ => {
                     self.cur_name.start = self.at(p);
@@ -78,11 +79,8 @@ impl Parser {
                     self.state = State::Value;
                 }
                 _ => {
-                    return Err(self.err(
-                        p,
-                        ErrorCode::InvalidHeaderToken,
-                        "Invalid header value char",
-                    ))
+                    self.value_start = self.at(p);
+                    return Err(self.value_error(data, p, b == b'\n'));
                 }
             },
             State::Value => {
@@ -98,29 +96,26 @@ impl Parser {
                         self.value_end = self.at(run);
                         self.state = State::ValueLf;
                     }
-                    b'\n' => {
-                        return Err(self.err(
-                            run,
-                            ErrorCode::CrExpected,
-                            "Missing expected CR after header value",
-                        ))
-                    }
-                    _ => {
-                        return Err(self.err(
-                            run,
-                            ErrorCode::InvalidHeaderToken,
-                            "Invalid header value char",
-                        ))
-                    }
+                    c => return Err(self.value_error(data, run, c == b'\n')),
                 }
             }
             State::ValueLf => {
                 if b != b'\n' {
-                    return Err(self.err(
-                        p,
-                        ErrorCode::LfExpected,
-                        "Missing expected LF after header value",
-                    ));
+                    return Err(if self.special == Special::ContentLength {
+                        self.err(
+                            p,
+                            ErrorCode::InvalidContentLength,
+                            "Missing expected LF after Content-Length",
+                        )
+                    } else if self.value_start == self.value_end {
+                        self.err(p, ErrorCode::Strict, "Expected LF after CR")
+                    } else {
+                        self.err(
+                            p,
+                            ErrorCode::LfExpected,
+                            "Missing expected LF after header value",
+                        )
+                    });
                 }
                 *pos += 1;
                 self.end_field(data, p, None)?;
@@ -203,6 +198,14 @@ impl Parser {
         };
         if !self.in_trailers && !matches!(self.special, Special::None | Special::Host) {
             self.apply_special(data, raw, at)?;
+        } else if self.in_trailers && self.special == Special::ContentLength {
+            // llhttp runs trailer fields through its header rules: Content-Length in the
+            // trailers of a chunked message is the CL-with-TE conflict
+            return Err(self.err(
+                at,
+                ErrorCode::InvalidContentLength,
+                "Content-Length can't be present with Transfer-Encoding",
+            ));
         }
         let max = self.limits.max_headers_count;
         if max == 0 || self.fields.len() < max {
@@ -221,7 +224,17 @@ impl Parser {
         let raw = head_bytes(&self.buf, self.base, data, value);
         match self.special {
             Special::ContentLength => {
-                if self.content_length.is_some() {
+                // llhttp's order: an empty value or a first byte that is not a digit, then a
+                // duplicate, then the clash with Transfer-Encoding, then the digits
+                let digits = trim_end_spaces(raw);
+                if digits.is_empty() {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidContentLength,
+                        "Empty Content-Length",
+                    ));
+                }
+                if self.content_length.is_some() && digits[0].is_ascii_digit() {
                     return Err(self.err(
                         at,
                         ErrorCode::UnexpectedContentLength,
@@ -233,14 +246,6 @@ impl Parser {
                         at,
                         ErrorCode::InvalidContentLength,
                         "Content-Length can't be present with Transfer-Encoding",
-                    ));
-                }
-                let digits = trim_end_spaces(raw);
-                if digits.is_empty() {
-                    return Err(self.err(
-                        at,
-                        ErrorCode::InvalidContentLength,
-                        "Empty Content-Length",
                     ));
                 }
                 let mut n: u64 = 0;
@@ -405,13 +410,7 @@ impl Parser {
             }
             Flow::Continue | Flow::Pause => {}
         }
-        if self.kind == Kind::Request && self.te_present && !self.chunked {
-            return Err(self.err(
-                at,
-                ErrorCode::InvalidTransferEncoding,
-                "Request has invalid `Transfer-Encoding`",
-            ));
-        }
+        // llhttp's order: hand-over first, then a skipped body, then the request's bad TE
         let has_body = matches!(body, BodyKind::Chunked | BodyKind::Length(_));
         if (self.upgrade && (self.method_is("CONNECT") || skip || !has_body))
             || (self.kind == Kind::Response && self.status == 101)
@@ -419,9 +418,16 @@ impl Parser {
             self.upgrade = true;
             return Ok(self.complete_message(h, flow));
         }
-        let body = if skip { BodyKind::None } else { body };
         if skip {
             self.keep_alive = self.compute_keep_alive(BodyKind::None);
+            return Ok(self.complete_message(h, flow));
+        }
+        if self.kind == Kind::Request && self.te_present && !self.chunked {
+            return Err(self.err(
+                at,
+                ErrorCode::InvalidTransferEncoding,
+                "Request has invalid `Transfer-Encoding`",
+            ));
         }
         match body {
             BodyKind::None => return Ok(self.complete_message(h, flow)),
@@ -437,6 +443,62 @@ impl Parser {
 
     /// Ends the current message. `flow` is what the last callback returned. Returns true
     /// when `execute` must return (pause or hand-over).
+    /// The error for a byte that cannot be in a field value at `at` (`bare_lf`: it is an LF
+    /// without CR). In a Content-Length value llhttp reports it as a Content-Length error.
+    fn value_error(&mut self, data: &[u8], at: usize, bare_lf: bool) -> ParseError {
+        if let Err(e) = self.settle(data, at) {
+            return e;
+        }
+        let span = Span {
+            start: self.value_start,
+            end: self.at(at),
+        };
+        let so_far = head_bytes(&self.buf, self.base, data, span);
+        match self.special {
+            Special::ContentLength
+                if self.content_length.is_some()
+                    && so_far.first().is_some_and(u8::is_ascii_digit) =>
+            {
+                self.err(
+                    at,
+                    ErrorCode::UnexpectedContentLength,
+                    "Duplicate Content-Length",
+                )
+            }
+            Special::ContentLength if self.te_present || !bare_lf => self.err(
+                at,
+                ErrorCode::InvalidContentLength,
+                "Invalid character in Content-Length",
+            ),
+            Special::TransferEncoding
+                if self.content_length.is_some()
+                    || (self.kind == Kind::Request
+                        && (self.chunked || chunked_then_more(so_far))) =>
+            {
+                self.err(
+                    at,
+                    ErrorCode::InvalidTransferEncoding,
+                    "Invalid `Transfer-Encoding` header value",
+                )
+            }
+            _ if bare_lf && so_far.is_empty() => self.err(
+                at,
+                ErrorCode::InvalidHeaderToken,
+                "Invalid header value char",
+            ),
+            _ if bare_lf => self.err(
+                at,
+                ErrorCode::CrExpected,
+                "Missing expected CR after header value",
+            ),
+            _ => self.err(
+                at,
+                ErrorCode::InvalidHeaderToken,
+                "Invalid header value char",
+            ),
+        }
+    }
+
     pub(super) fn complete_message<H: Handler>(&mut self, h: &mut H, flow: Flow) -> bool {
         self.state = if self.upgrade {
             State::Upgraded
@@ -485,9 +547,25 @@ pub(super) fn trim_end_spaces(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// A list element of Connection or Transfer-Encoding as Node 20's llhttp delimits it:
+/// spaces and tabs before it, spaces (not tabs) after it.
 pub(super) fn trim_spaces(mut s: &[u8]) -> &[u8] {
-    while let [b' ', rest @ ..] = s {
+    while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }
     trim_end_spaces(s)
+}
+
+/// A Transfer-Encoding value (prefix) where `chunked` is followed by another coding: llhttp
+/// rejects such a request as soon as it sees the comma.
+fn chunked_then_more(value: &[u8]) -> bool {
+    let mut tokens = value.split(|&c| c == b',');
+    let mut seen_chunked = false;
+    for t in tokens.by_ref() {
+        if seen_chunked {
+            return true;
+        }
+        seen_chunked = is_word(trim_spaces(t), b"chunked");
+    }
+    false
 }

@@ -144,6 +144,7 @@ enum State {
     Schema,
     SchemaSlash1,
     SchemaSlash2,
+    Server,
     Target,
     TargetLf,
     Protocol,
@@ -523,6 +524,7 @@ impl Parser {
                 | State::Schema
                 | State::SchemaSlash1
                 | State::SchemaSlash2
+                | State::Server
                 | State::Target
                 | State::TargetLf
                 | State::Protocol

@@ -32,14 +32,15 @@ impl Parser {
             }
             State::Method => {
                 let run = scan_token(data, p);
-                let tok = &data[p..run];
-                let n = self.method_len as usize;
-                if n + tok.len() > self.method_buf.len() {
-                    let at = p + (self.method_buf.len() - n);
-                    return Err(self.err(at, ErrorCode::InvalidMethod, "Invalid method"));
+                // like llhttp, reject at the first byte that no method continues with
+                for (i, &c) in data[p..run].iter().enumerate() {
+                    let n = self.method_len as usize;
+                    if n == self.method_buf.len() || !is_method_prefix(&self.method_buf[..n], c) {
+                        return Err(self.err(p + i, ErrorCode::InvalidMethod, "Invalid method"));
+                    }
+                    self.method_buf[n] = c;
+                    self.method_len += 1;
                 }
-                self.method_buf[n..n + tok.len()].copy_from_slice(tok);
-                self.method_len += tok.len() as u8;
                 *pos = run;
                 if run == len {
                     return Ok(false);
@@ -72,8 +73,9 @@ impl Parser {
                 self.state = State::TargetStart;
             }
             State::TargetStart => {
-                let connect = self.method_is("CONNECT");
-                self.state = if connect || b == b'/' || b == b'*' {
+                self.state = if self.method_is("CONNECT") {
+                    State::Server
+                } else if b == b'/' || b == b'*' {
                     State::Target
                 } else if b.is_ascii_alphabetic() {
                     State::Schema
@@ -112,8 +114,26 @@ impl Parser {
                 self.state = if self.state == State::SchemaSlash1 {
                     State::SchemaSlash2
                 } else {
-                    State::Target
+                    State::Server
                 };
+            }
+            State::Server => {
+                let run = scan(data, p, &SERVER);
+                self.take_counted(&data[p..run], p)?;
+                *pos = run;
+                if run == len {
+                    return Ok(false);
+                }
+                match data[run] {
+                    b'/' | b'?' | b'#' | b' ' | b'\r' | b'\n' => self.state = State::Target,
+                    _ => {
+                        return Err(self.err(
+                            run,
+                            ErrorCode::InvalidUrl,
+                            "Invalid char in url server",
+                        ))
+                    }
+                }
             }
             State::Target => {
                 let run = scan_target(data, p);
@@ -156,7 +176,7 @@ impl Parser {
             }
             State::TargetLf => {
                 if b != b'\n' {
-                    return Err(self.err(p, ErrorCode::Strict, "Expected LF after CR"));
+                    return Err(self.err(p, ErrorCode::InvalidUrl, "Expected LF after CR in url"));
                 }
                 *pos += 1;
                 self.set_http09();
@@ -164,6 +184,18 @@ impl Parser {
             }
             State::Protocol => {
                 let idx = self.proto_idx as usize;
+                if idx == 0 && self.kind == Kind::Request {
+                    match b {
+                        b' ' => {
+                            *pos += 1;
+                            return Ok(false);
+                        }
+                        b'\t' => {
+                            return Err(self.err(p, ErrorCode::InvalidUrl, "Invalid char in url"))
+                        }
+                        _ => {}
+                    }
+                }
                 let expected: &[u8] = match (idx, b) {
                     (0, b'R') => PROTO_RTSP,
                     (0, b'I') => PROTO_ICE,
@@ -280,13 +312,6 @@ impl Parser {
                         *pos += 1;
                         self.state = State::StartLineLf;
                     }
-                    b'\n' => {
-                        return Err(self.err(
-                            p,
-                            ErrorCode::CrExpected,
-                            "Missing expected CR after response line",
-                        ))
-                    }
                     _ => return Err(self.err(p, ErrorCode::InvalidStatus, "Invalid status code")),
                 }
             }
@@ -305,7 +330,8 @@ impl Parser {
                 self.state = State::StatusCode;
             }
             State::Reason => {
-                let run = scan(data, p, &FIELD_VALUE);
+                // llhttp takes any byte but CR and LF in a reason phrase
+                let run = scan_reason(data, p);
                 self.take_counted(&data[p..run], p)?;
                 *pos = run;
                 if run == len {
@@ -324,13 +350,7 @@ impl Parser {
                             "Missing expected CR after response line",
                         ))
                     }
-                    _ => {
-                        return Err(self.err(
-                            run,
-                            ErrorCode::InvalidStatus,
-                            "Invalid response status",
-                        ))
-                    }
+                    _ => {}
                 }
             }
             _ => return Err(self.err(p, ErrorCode::Strict, "Unexpected parser state")),
@@ -383,3 +403,59 @@ const PROTO_HTTP: &[u8] = b"HTTP/";
 const PROTO_RTSP: &[u8] = b"RTSP/";
 
 const PROTO_ICE: &[u8] = b"ICE/";
+
+/// The first CR or LF at or after `from`: the end of a reason phrase.
+#[inline]
+pub(super) fn scan_reason(data: &[u8], from: usize) -> usize {
+    data[from..]
+        .iter()
+        .position(|&c| c == b'\r' || c == b'\n')
+        .map_or(data.len(), |i| from + i)
+}
+
+/// Whether some method (or `PRI`, for the HTTP/2 preface) starts with `prefix` then `c`.
+fn is_method_prefix(prefix: &[u8], c: u8) -> bool {
+    let n = prefix.len();
+    METHODS
+        .iter()
+        .map(|m| m.as_bytes())
+        .chain([&b"PRI"[..]])
+        .any(|m| m.len() > n && m[n] == c && m.starts_with(prefix))
+}
+
+const fn is_server_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'['
+                | b']'
+                | b'@'
+                | b'%'
+        )
+}
+
+/// `SERVER[b]`: `b` may appear in the authority part of a target (RFC 3986 `authority`).
+static SERVER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = is_server_char(i as u8);
+        i += 1;
+    }
+    t
+};
