@@ -106,10 +106,10 @@ fn message(rng: &mut Rng, kind: Kind) -> Vec<u8> {
         Kind::Response => (*rng.pick(STATUS_LINES)).to_vec(),
     };
     for _ in 0..rng.below(5) {
-        m.extend_from_slice(*rng.pick(FIELDS));
+        m.extend_from_slice(rng.pick(FIELDS));
     }
     m.extend_from_slice(b"\r\n");
-    m.extend_from_slice(*rng.pick(BODIES));
+    m.extend_from_slice(rng.pick(BODIES));
     m
 }
 
