@@ -106,10 +106,12 @@ fn message(rng: &mut Rng, kind: Kind) -> Vec<u8> {
         Kind::Response => (*rng.pick(STATUS_LINES)).to_vec(),
     };
     for _ in 0..rng.below(5) {
-        m.extend_from_slice(rng.pick(FIELDS));
+        let field: &[u8] = rng.pick(FIELDS);
+        m.extend_from_slice(field);
     }
     m.extend_from_slice(b"\r\n");
-    m.extend_from_slice(rng.pick(BODIES));
+    let body: &[u8] = rng.pick(BODIES);
+    m.extend_from_slice(body);
     m
 }
 
