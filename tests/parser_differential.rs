@@ -31,8 +31,8 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 }
 
@@ -102,15 +102,15 @@ const NOISE: &[&[u8]] = &[
 
 fn message(rng: &mut Rng, kind: Kind) -> Vec<u8> {
     let mut m = match kind {
-        Kind::Request => (*rng.pick(REQUEST_LINES)).to_vec(),
-        Kind::Response => (*rng.pick(STATUS_LINES)).to_vec(),
+        Kind::Request => rng.pick(REQUEST_LINES).to_vec(),
+        Kind::Response => rng.pick(STATUS_LINES).to_vec(),
     };
     for _ in 0..rng.below(5) {
-        let field: &[u8] = rng.pick(FIELDS);
+        let field = rng.pick(FIELDS);
         m.extend_from_slice(field);
     }
     m.extend_from_slice(b"\r\n");
-    let body: &[u8] = rng.pick(BODIES);
+    let body = rng.pick(BODIES);
     m.extend_from_slice(body);
     m
 }
@@ -139,7 +139,7 @@ fn input(rng: &mut Rng, kind: Kind) -> Vec<u8> {
             1 => {
                 v.remove(at);
             }
-            _ => v[at] = *rng.pick(&[b' ', b'\t', b'\r', b'\n', b':', 0, 0xff, b'A']),
+            _ => v[at] = rng.pick(&[b' ', b'\t', b'\r', b'\n', b':', 0, 0xff, b'A']),
         }
     }
     v
