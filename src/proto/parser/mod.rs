@@ -42,7 +42,8 @@ pub enum Kind {
 pub struct Limits {
     /// Bytes of request-target (or reason phrase) plus every header name and value; a head
     /// reaching this many is rejected with `HPE_HEADER_OVERFLOW` (Node's `maxHeaderSize`,
-    /// default 16384). Trailers get the same budget of their own. `0` means no limit.
+    /// default 16384). Trailers get the same budget of their own. `0` means the largest
+    /// limit there is, [`MAX_HEADER_SIZE_CAP`] (1 GiB).
     pub max_header_size: usize,
     /// Header lines kept in [`Head::headers`] (Node's `maxHeadersCount`, default 1000); later
     /// lines are still checked and still count towards framing, but are dropped silently.
@@ -55,6 +56,9 @@ pub struct Limits {
 
 /// Node 20's `http.maxHeaderSize`.
 pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
+/// The highest `max_header_size` honoured (also what `0` means): heads are indexed with 32-bit
+/// offsets.
+pub const MAX_HEADER_SIZE_CAP: usize = 1 << 30;
 /// Node 20's effective `maxHeadersCount` (1000 header lines).
 pub const DEFAULT_MAX_HEADERS_COUNT: usize = 1000;
 /// Node 20's bound on chunk extensions per chunk.
@@ -479,13 +483,23 @@ impl Parser {
     /// however the input was split.
     #[inline]
     fn take_counted(&mut self, bytes: &[u8], start: usize) -> Step {
-        let max = self.limits.max_header_size;
-        if max != 0 && self.counted + bytes.len() >= max {
+        let max = self.max_header_size();
+        if self.counted + bytes.len() >= max {
             let at = start + (max - 1).saturating_sub(self.counted);
             return Err(self.err(at, ErrorCode::HeaderOverflow, "Header overflow"));
         }
         self.counted += bytes.len();
         Ok(())
+    }
+
+    /// The header-size limit in force: [`Limits::max_header_size`], where 0 and anything
+    /// larger than [`MAX_HEADER_SIZE_CAP`] mean the cap.
+    #[inline(always)]
+    fn max_header_size(&self) -> usize {
+        match self.limits.max_header_size {
+            0 => MAX_HEADER_SIZE_CAP,
+            n => n.min(MAX_HEADER_SIZE_CAP),
+        }
     }
 
     /// The offset in the head being collected of input byte `i`: spans are such offsets
@@ -502,8 +516,7 @@ impl Parser {
             self.buf
                 .extend_from_slice(data.get(self.base..upto).unwrap_or_default());
             self.base = upto;
-            let max = self.limits.max_header_size;
-            if max != 0 && self.buf.len() > max.saturating_mul(2).saturating_add(RAW_HEAD_SLACK) {
+            if self.buf.len() > self.max_header_size() * 2 + RAW_HEAD_SLACK {
                 return Err(self.err(upto, ErrorCode::HeaderOverflow, "Header overflow"));
             }
         }
