@@ -55,11 +55,11 @@ impl Parser {
                 match b {
                     b';' => {
                         self.ext.clear();
+                        self.ext_counted = 0;
                         self.state = State::ChunkExt;
-                        self.push_ext(b';', p)?;
+                        self.push_ext(b';', p, false)?;
                         *pos += 1;
-                        // an extension name must follow
-                        self.chunk_digits = 0;
+                        self.ext_mode = EXT_NAME_START;
                     }
                     b'\r' => {
                         self.ext.clear();
@@ -83,37 +83,34 @@ impl Parser {
                 }
             }
             State::ChunkExt => {
-                // chunk-ext = *( ";" token [ "=" ( token / quoted-string ) ] )
-                // chunk_digits counts bytes since the last ';' or '=' (0: token required)
+                // chunk-ext = *( ";" name [ "=" ( token / quoted-string ) ] ), as lenient as
+                // Node 20's llhttp: empty names (`;=v`), empty values (`;a=`), empty
+                // extensions (`;;`) and quotes inside an unquoted value pass; a line ending
+                // in `;` and anything after a closing quote but `;` or CR do not
+                let mode = self.ext_mode;
                 match b {
-                    _ if TOKEN[b as usize] => {
-                        self.push_ext(b, p)?;
-                        self.chunk_digits = 1;
-                        *pos += 1;
+                    b';' => {
+                        self.push_ext(b, p, false)?;
+                        self.ext_mode = EXT_NAME_START;
                     }
-                    b'"' if self.ext.last() == Some(&b'=') => {
-                        self.push_ext(b, p)?;
-                        *pos += 1;
+                    b'=' if mode == EXT_NAME_START || mode == EXT_NAME => {
+                        self.push_ext(b, p, false)?;
+                        self.ext_mode = EXT_VALUE_START;
+                    }
+                    b'"' if mode == EXT_VALUE_START => {
+                        self.push_ext(b, p, true)?;
                         self.state = State::ChunkExtQuoted;
                     }
-                    // Node 20 takes an empty value after `=` (`;a=` then `;` or CR) and an
-                    // empty extension (`;;`), though not a line ending in `;`
-                    b';' if self.chunk_digits == 1
-                        || matches!(self.ext.last(), Some(b'=' | b';')) =>
-                    {
-                        self.push_ext(b, p)?;
-                        self.chunk_digits = 0;
-                        *pos += 1;
+                    _ if TOKEN[b as usize] && mode != EXT_AFTER_QUOTE => {
+                        self.push_ext(b, p, true)?;
+                        self.ext_mode = if mode <= EXT_NAME {
+                            EXT_NAME
+                        } else {
+                            EXT_VALUE
+                        };
                     }
-                    b'=' if self.chunk_digits == 1 && !self.ext_has_eq() => {
-                        self.push_ext(b, p)?;
-                        self.chunk_digits = 0;
-                        *pos += 1;
-                    }
-                    b'\r' if self.chunk_digits == 1 || self.ext.last() == Some(&b'=') => {
-                        *pos += 1;
-                        self.state = State::ChunkSizeLf;
-                    }
+                    b'"' if mode == EXT_VALUE => self.push_ext(b, p, true)?,
+                    b'\r' if mode != EXT_NAME_START => self.state = State::ChunkSizeLf,
                     b'\n' => {
                         return Err(self.err(
                             p,
@@ -129,21 +126,23 @@ impl Parser {
                         ))
                     }
                 }
+                *pos += 1;
             }
             State::ChunkExtQuoted => match b {
                 b'"' => {
-                    self.push_ext(b, p)?;
+                    // the closing quote is not counted (as Node counts)
+                    self.push_ext(b, p, false)?;
                     *pos += 1;
-                    self.chunk_digits = 1;
+                    self.ext_mode = EXT_AFTER_QUOTE;
                     self.state = State::ChunkExt;
                 }
                 b'\\' => {
-                    self.push_ext(b, p)?;
+                    self.push_ext(b, p, true)?;
                     *pos += 1;
                     self.state = State::ChunkExtQuotedEscape;
                 }
                 _ if b == b'\t' || (b >= 0x20 && b != 0x7f) => {
-                    self.push_ext(b, p)?;
+                    self.push_ext(b, p, true)?;
                     *pos += 1;
                 }
                 _ => {
@@ -162,7 +161,7 @@ impl Parser {
                         "Invalid quoted-pair in chunk extensions quoted value",
                     ));
                 }
-                self.push_ext(b, p)?;
+                self.push_ext(b, p, true)?;
                 *pos += 1;
                 self.state = State::ChunkExtQuoted;
             }
@@ -251,13 +250,13 @@ impl Parser {
         Ok(false)
     }
 
-    pub(super) fn ext_has_eq(&self) -> bool {
-        let last_semi = self.ext.iter().rposition(|&c| c == b';').unwrap_or(0);
-        self.ext[last_semi..].contains(&b'=')
-    }
-
-    pub(super) fn push_ext(&mut self, b: u8, at: usize) -> Step {
-        if self.ext.len() >= self.limits.max_chunk_extensions {
+    /// Keeps a byte of chunk extensions. Node limits the name and value bytes (and an
+    /// opening quote) to 16 KiB per chunk: `counted` says whether this is one of those; the
+    /// separators are bounded too (twice the limit and 1 KiB), so memory stays bounded.
+    pub(super) fn push_ext(&mut self, b: u8, at: usize, counted: bool) -> Step {
+        let max = self.limits.max_chunk_extensions;
+        self.ext_counted += usize::from(counted);
+        if self.ext_counted > max || self.ext.len() >= max.saturating_mul(2) + 1024 {
             return Err(self.err(
                 at,
                 ErrorCode::ChunkExtensionsOverflow,
@@ -283,3 +282,10 @@ fn hex_value(b: u8) -> Option<u8> {
         _ => None,
     }
 }
+
+/// Where in a chunk extension the parser is (`Parser::ext_mode`).
+const EXT_NAME_START: u8 = 0;
+const EXT_NAME: u8 = 1;
+const EXT_VALUE_START: u8 = 2;
+const EXT_VALUE: u8 = 3;
+const EXT_AFTER_QUOTE: u8 = 4;

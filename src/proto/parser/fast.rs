@@ -142,6 +142,9 @@ impl Parser {
             b" HTTP/1.0\r\n" => 0,
             _ => return Ok(None),
         };
+        if self.past_raw_cap(t_end + 11) {
+            return Ok(None);
+        }
         self.method = Some(method);
         self.take_counted(&data[t..t_end], t)?;
         self.url.start = self.at(t);
@@ -169,7 +172,7 @@ impl Parser {
         }
         let r = p + 13;
         let r_end = super::start_line::scan_reason(data, r);
-        if data.get(r_end..r_end + 2) != Some(b"\r\n") {
+        if data.get(r_end..r_end + 2) != Some(b"\r\n") || self.past_raw_cap(r_end + 2) {
             return Ok(None);
         }
         self.protocol = "HTTP";
@@ -198,7 +201,7 @@ impl Parser {
             v += 1;
         }
         let v_end = scan_value(data, v);
-        if data.get(v_end..v_end + 2) != Some(b"\r\n") {
+        if data.get(v_end..v_end + 2) != Some(b"\r\n") || self.past_raw_cap(v_end + 2) {
             return Ok(None);
         }
         let mut trimmed = v_end;
@@ -232,6 +235,13 @@ impl Parser {
                 None => return Ok((p != start).then_some(p)),
             }
         }
+    }
+
+    /// Whether a line ending at input `end` would take the head past its raw bound: then
+    /// the byte states take it, and fail at the exact byte.
+    #[inline(always)]
+    fn past_raw_cap(&self, end: usize) -> bool {
+        self.buf.len() + end.saturating_sub(self.base) > self.raw_cap()
     }
 
     /// Runs the fast path that fits the current state at `p`, if any.

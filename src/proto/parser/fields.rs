@@ -196,16 +196,10 @@ impl Parser {
                 }
             }
         };
-        if !self.in_trailers && !matches!(self.special, Special::None | Special::Host) {
+        // llhttp runs trailer fields through the same rules: Content-Length there clashes
+        // with Transfer-Encoding, `Connection: close` ends the connection, ...
+        if !matches!(self.special, Special::None | Special::Host) {
             self.apply_special(data, raw, at)?;
-        } else if self.in_trailers && self.special == Special::ContentLength {
-            // llhttp runs trailer fields through its header rules: Content-Length in the
-            // trailers of a chunked message is the CL-with-TE conflict
-            return Err(self.err(
-                at,
-                ErrorCode::InvalidContentLength,
-                "Content-Length can't be present with Transfer-Encoding",
-            ));
         }
         let max = self.limits.max_headers_count;
         if max == 0 || self.fields.len() < max {
@@ -261,7 +255,7 @@ impl Parser {
                         .checked_mul(10)
                         .and_then(|n| n.checked_add((d - b'0') as u64))
                     {
-                        Some(n) if n != u64::MAX => n,
+                        Some(n) => n,
                         _ => {
                             return Err(self.err(
                                 at,
@@ -281,18 +275,23 @@ impl Parser {
                         "Transfer-Encoding can't be present with Content-Length",
                     ));
                 }
+                if trim_spaces(raw).is_empty() {
+                    // llhttp ignores an empty Transfer-Encoding (after the CL clash check)
+                    return Ok(());
+                }
                 self.te_present = true;
                 let mut chunked = self.chunked;
                 let mut bad = false;
                 for token in raw.split(|&c| c == b',') {
+                    // anything after `chunked`, even an empty element, makes it not last
+                    if chunked {
+                        bad |= self.kind == Kind::Request;
+                        chunked = false;
+                    }
                     let token = trim_spaces(token);
-                    if token.is_empty() {
-                        continue;
+                    if !token.is_empty() {
+                        chunked = is_word(token, b"chunked");
                     }
-                    if chunked && self.kind == Kind::Request {
-                        bad = true;
-                    }
-                    chunked = is_word(token, b"chunked");
                 }
                 if bad {
                     return Err(self.err(
@@ -320,7 +319,7 @@ impl Parser {
                     }
                 }
             }
-            Special::Upgrade => self.has_upgrade = true,
+            Special::Upgrade => self.has_upgrade |= !trim_spaces(raw).is_empty(),
             Special::None | Special::Host => {}
         }
         Ok(())
@@ -500,6 +499,10 @@ impl Parser {
     }
 
     pub(super) fn complete_message<H: Handler>(&mut self, h: &mut H, flow: Flow) -> bool {
+        if self.in_trailers {
+            // a `Connection` trailer counts too
+            self.keep_alive = self.compute_keep_alive(BodyKind::Chunked);
+        }
         self.state = if self.upgrade {
             State::Upgraded
         } else if self.keep_alive {

@@ -43,7 +43,7 @@ pub struct Limits {
     /// Bytes of request-target (or reason phrase) plus every header name and value; a head
     /// reaching this many is rejected with `HPE_HEADER_OVERFLOW` (Node's `maxHeaderSize`,
     /// default 16384). Trailers get the same budget of their own. `0` means the largest
-    /// limit there is, [`MAX_HEADER_SIZE_CAP`] (1 GiB).
+    /// limit there is, [`MAX_HEADER_SIZE_CAP`] (512 MiB).
     pub max_header_size: usize,
     /// Header lines kept in [`Head::headers`] (Node's `maxHeadersCount`, default 1000); later
     /// lines are still checked and still count towards framing, but are dropped silently.
@@ -58,7 +58,7 @@ pub struct Limits {
 pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
 /// The highest `max_header_size` honoured (also what `0` means): heads are indexed with 32-bit
 /// offsets.
-pub const MAX_HEADER_SIZE_CAP: usize = 1 << 30;
+pub const MAX_HEADER_SIZE_CAP: usize = 1 << 29;
 /// Node 20's effective `maxHeadersCount` (1000 header lines).
 pub const DEFAULT_MAX_HEADERS_COUNT: usize = 1000;
 /// Node 20's bound on chunk extensions per chunk.
@@ -252,6 +252,8 @@ pub struct Parser {
     remaining: u64,
     chunk_size: u64,
     chunk_digits: u8,
+    ext_mode: u8,
+    ext_counted: usize,
     ext: Vec<u8>,
 }
 
@@ -311,6 +313,8 @@ impl Parser {
             remaining: 0,
             chunk_size: 0,
             chunk_digits: 0,
+            ext_mode: 0,
+            ext_counted: 0,
             ext: Vec::new(),
         }
     }
@@ -479,15 +483,17 @@ impl Parser {
     }
 
     /// Counts head bytes (which start at input position `start`) towards the header-size
-    /// limit. The error names the exact byte that reached the limit, so it is the same
-    /// however the input was split.
+    /// limit and the bound on the raw head. The error names the first byte past either
+    /// bound, so it is the same however the input was split.
     #[inline]
     fn take_counted(&mut self, bytes: &[u8], start: usize) -> Step {
         let max = self.max_header_size();
         if self.counted + bytes.len() >= max {
             let at = start + (max - 1).saturating_sub(self.counted);
+            self.check_raw(start, at + 1)?;
             return Err(self.err(at, ErrorCode::HeaderOverflow, "Header overflow"));
         }
+        self.check_raw(start, start + bytes.len())?;
         self.counted += bytes.len();
         Ok(())
     }
@@ -500,6 +506,26 @@ impl Parser {
             0 => MAX_HEADER_SIZE_CAP,
             n => n.min(MAX_HEADER_SIZE_CAP),
         }
+    }
+
+    /// Bytes a head may take on the wire in all (separators and whitespace included):
+    /// 4 × [`Self::max_header_size`] + 64 KiB, under 4 GiB so 32-bit offsets cannot wrap.
+    #[inline(always)]
+    fn raw_cap(&self) -> usize {
+        self.max_header_size() * 4 + RAW_HEAD_SLACK
+    }
+
+    /// Fails with `HPE_HEADER_OVERFLOW` if the head bytes at input `[p, end)` go past
+    /// [`Self::raw_cap`], naming the first byte that does (so any split fails alike).
+    #[inline(always)]
+    fn check_raw(&self, p: usize, end: usize) -> Step {
+        let raw_end = self.buf.len() + end.saturating_sub(self.base);
+        if self.collecting && raw_end > self.raw_cap() {
+            let raw_p = self.buf.len() + p.saturating_sub(self.base);
+            let at = p + self.raw_cap().saturating_sub(raw_p);
+            return Err(self.err(at, ErrorCode::HeaderOverflow, "Header overflow"));
+        }
+        Ok(())
     }
 
     /// The offset in the head being collected of input byte `i`: spans are such offsets
@@ -516,9 +542,6 @@ impl Parser {
             self.buf
                 .extend_from_slice(data.get(self.base..upto).unwrap_or_default());
             self.base = upto;
-            if self.buf.len() > self.max_header_size() * 2 + RAW_HEAD_SLACK {
-                return Err(self.err(upto, ErrorCode::HeaderOverflow, "Header overflow"));
-            }
         }
         Ok(())
     }
@@ -529,6 +552,7 @@ impl Parser {
                 *pos = next;
                 continue;
             }
+            self.check_raw(*pos, *pos + 1)?;
             let stop = match self.state {
                 State::MessageStart
                 | State::Method
@@ -565,8 +589,7 @@ impl Parser {
     }
 }
 
-/// Raw head bytes (whitespace, CRLFs, separators) allowed beyond twice `max_header_size`
-/// when a head arrives in pieces and must be buffered.
+/// Raw head bytes (whitespace, CRLFs, separators) allowed beyond 4 × `max_header_size`.
 const RAW_HEAD_SLACK: usize = 64 * 1024;
 
 mod body;

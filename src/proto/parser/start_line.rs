@@ -125,7 +125,7 @@ impl Parser {
                     return Ok(false);
                 }
                 match data[run] {
-                    b'/' | b'?' | b'#' | b' ' | b'\r' | b'\n' => self.state = State::Target,
+                    b'/' | b'?' | b' ' | b'\r' | b'\n' => self.state = State::Target,
                     _ => {
                         return Err(self.err(
                             run,

@@ -278,3 +278,105 @@ fn a_head_split_across_reads_is_buffered_then_parsed_whole() {
         assert_eq!(p, req(input), "cut at {cut}");
     }
 }
+
+const CHUNKED_POST: &str = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+#[test]
+fn the_raw_head_is_bounded_at_the_same_byte_whatever_the_split() {
+    let limits = Limits {
+        max_header_size: 16,
+        ..Limits::default()
+    };
+    let ows = vec![b' '; 70_000];
+    let input = [&b"GET / HTTP/1.1\r\nX:"[..], &ows, b"a\r\n\r\n"].concat();
+    let whole = parse_all(Kind::Request, limits, &input, false);
+    let err = whole.error.clone().expect("over the raw bound");
+    assert_eq!(err.code(), ErrorCode::HeaderOverflow);
+    assert_eq!(err.offset(), (16 * 4 + 64 * 1024) as u64);
+    for cut in [1, 10, 19, 5_000, 65_600, 65_700, 69_999] {
+        let split = parse_chunks(
+            Kind::Request,
+            limits,
+            &[&input[..cut], &input[cut..]],
+            false,
+            false,
+        );
+        assert_eq!(split, whole, "cut at {cut}");
+    }
+}
+
+#[test]
+fn empty_transfer_encoding_and_upgrade_values_are_ignored_as_in_node_20() {
+    let p =
+        req(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\nContent-Length: 2\r\n\r\nhi");
+    assert!(p.error.is_none(), "{:?}", p.error);
+    assert_eq!(p.messages[0].body, b"hi");
+    let p = req(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade:\r\n\r\n");
+    assert!(!p.messages[0].upgrade);
+    // the clash with an earlier Content-Length is still an error
+    let p = req(b"POST / HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding:\r\n\r\nhi");
+    assert_eq!(code(&p), Some(ErrorCode::InvalidTransferEncoding));
+}
+
+#[test]
+fn chunked_followed_by_an_empty_element_is_not_last() {
+    let p = req(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n0\r\n\r\n");
+    assert_eq!(code(&p), Some(ErrorCode::InvalidTransferEncoding));
+    let p = res(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked,\r\n\r\n1\r\nx\r\n0\r\n\r\n");
+    assert_eq!(
+        p.messages[0].body, b"1\r\nx\r\n0\r\n\r\n",
+        "read until close, as Node"
+    );
+}
+
+#[test]
+fn trailer_fields_follow_the_header_rules() {
+    let p = req(format!("{CHUNKED_POST}1\r\nx\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n").as_bytes());
+    assert_eq!(code(&p), Some(ErrorCode::InvalidTransferEncoding));
+    let p = req(format!("{CHUNKED_POST}1\r\nx\r\n0\r\nContent-Length: 1\r\n\r\n").as_bytes());
+    assert_eq!(code(&p), Some(ErrorCode::InvalidContentLength));
+    let p = req(format!(
+        "{CHUNKED_POST}1\r\nx\r\n0\r\nConnection: close\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
+    .as_bytes());
+    assert_eq!(code(&p), Some(ErrorCode::ClosedConnection));
+}
+
+#[test]
+fn chunk_extension_syntax_is_node_20s() {
+    let ext = |e: &str| req(format!("{CHUNKED_POST}1{e}\r\nx\r\n0\r\n\r\n").as_bytes());
+    for ok in [";a=b\"c\"", ";=b", ";a=", ";;a", ";a=\"q\\\"x\"", ";a;b=c"] {
+        assert!(ext(ok).error.is_none(), "{ok}: {:?}", ext(ok).error);
+    }
+    for bad in [";a=\"b\"c", ";a=\"\"x", ";", ";a b", ";a==b"] {
+        assert_eq!(code(&ext(bad)), Some(ErrorCode::Strict), "{bad}");
+    }
+    // Node counts name and value bytes (and an opening quote) against 16 KiB
+    let name = "a".repeat(16 * 1024);
+    assert!(ext(&format!(";{name}")).error.is_none());
+    assert_eq!(
+        code(&ext(&format!(";{name}a"))),
+        Some(ErrorCode::ChunkExtensionsOverflow)
+    );
+}
+
+#[test]
+fn the_largest_content_length_is_accepted_as_in_node_20() {
+    let p = req(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n");
+    assert!(p.error.is_none());
+    assert_eq!(p.messages[0].content_length, Some(u64::MAX));
+    let p = req(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551616\r\n\r\n");
+    assert_eq!(code(&p), Some(ErrorCode::InvalidContentLength));
+}
+
+#[test]
+fn a_fragment_right_after_the_authority_is_invalid() {
+    for target in ["http://a#x", "http://a\"b/"] {
+        let p = req(format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes());
+        assert_eq!(code(&p), Some(ErrorCode::InvalidUrl), "{target}");
+    }
+    let p = req(b"CONNECT a:1#x HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_eq!(code(&p), Some(ErrorCode::InvalidUrl));
+    let p = req(b"GET http://a/p#x HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(p.error.is_none());
+}
