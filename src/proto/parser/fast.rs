@@ -142,11 +142,11 @@ impl Parser {
             b" HTTP/1.0\r\n" => 0,
             _ => return Ok(None),
         };
-        if self.past_raw_cap(t_end + 11) {
+        if self.past_raw_cap(t_end + 11) || self.past_head_max(t_end - t) {
             return Ok(None);
         }
         self.method = Some(method);
-        self.take_counted(&data[t..t_end], t)?;
+        self.counted += t_end - t;
         self.url.start = self.at(t);
         self.url.end = self.at(t_end);
         self.major = 1;
@@ -172,14 +172,17 @@ impl Parser {
         }
         let r = p + 13;
         let r_end = super::start_line::scan_reason(data, r);
-        if data.get(r_end..r_end + 2) != Some(b"\r\n") || self.past_raw_cap(r_end + 2) {
+        if data.get(r_end..r_end + 2) != Some(b"\r\n")
+            || self.past_raw_cap(r_end + 2)
+            || self.past_head_max(r_end - r)
+        {
             return Ok(None);
         }
         self.protocol = "HTTP";
         self.major = 1;
         self.minor = minor;
         self.status = digits.iter().fold(0u16, |s, d| s * 10 + (d - b'0') as u16);
-        self.take_counted(&data[r..r_end], r)?;
+        self.counted += r_end - r;
         self.reason.start = self.at(r);
         self.reason.end = self.at(r_end);
         self.state = State::FieldStart;
@@ -201,18 +204,20 @@ impl Parser {
             v += 1;
         }
         let v_end = scan_value(data, v);
-        if data.get(v_end..v_end + 2) != Some(b"\r\n") || self.past_raw_cap(v_end + 2) {
+        if data.get(v_end..v_end + 2) != Some(b"\r\n")
+            || self.past_raw_cap(v_end + 2)
+            || self.past_head_max((n_end - p) + (v_end - v))
+        {
             return Ok(None);
         }
         let mut trimmed = v_end;
         while trimmed > v && matches!(data[trimmed - 1], b' ' | b'\t') {
             trimmed -= 1;
         }
-        self.take_counted(&data[p..n_end], p)?;
+        self.counted += (n_end - p) + (v_end - v);
         self.cur_name.start = self.at(p);
         self.cur_name.end = self.at(n_end);
         self.special = classify(&data[p..n_end]);
-        self.take_counted(&data[v..v_end], v)?;
         self.value_start = self.at(v);
         self.value_end = self.at(v_end);
         self.end_field(data, v_end + 1, Some((v_end - trimmed) as u32))?;
@@ -242,6 +247,13 @@ impl Parser {
     #[inline(always)]
     fn past_raw_cap(&self, end: usize) -> bool {
         self.buf.len() + end.saturating_sub(self.base) > self.raw_cap()
+    }
+
+    /// Whether `n` more counted bytes would reach the header-size limit: then the byte
+    /// states take the line and fail at the exact byte.
+    #[inline(always)]
+    fn past_head_max(&self, n: usize) -> bool {
+        self.counted + n >= self.max_header_size()
     }
 
     /// Runs the fast path that fits the current state at `p`, if any.

@@ -210,6 +210,8 @@ enum Special {
 pub struct Parser {
     kind: Kind,
     limits: Limits,
+    head_max: usize,
+    raw_cap: usize,
     state: State,
     error: Option<ParseError>,
     offset: u64,
@@ -272,9 +274,11 @@ impl Parser {
 
     /// A parser for `kind` with the given limits.
     pub fn new(kind: Kind, limits: Limits) -> Self {
-        Parser {
+        let mut parser = Parser {
             kind,
             limits,
+            head_max: 0,
+            raw_cap: 0,
             state: State::MessageStart,
             error: None,
             offset: 0,
@@ -316,7 +320,9 @@ impl Parser {
             ext_mode: 0,
             ext_counted: 0,
             ext: Vec::new(),
-        }
+        };
+        parser.set_limits(limits);
+        parser
     }
 
     /// What this parser parses.
@@ -332,6 +338,11 @@ impl Parser {
     /// Change the limits; they apply from the next byte on.
     pub fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
+        self.head_max = match limits.max_header_size {
+            0 => MAX_HEADER_SIZE_CAP,
+            n => n.min(MAX_HEADER_SIZE_CAP),
+        };
+        self.raw_cap = self.head_max * 4 + RAW_HEAD_SLACK;
     }
 
     /// Forget everything and wait for a new first message (keeps the limits and the
@@ -502,17 +513,14 @@ impl Parser {
     /// larger than [`MAX_HEADER_SIZE_CAP`] mean the cap.
     #[inline(always)]
     fn max_header_size(&self) -> usize {
-        match self.limits.max_header_size {
-            0 => MAX_HEADER_SIZE_CAP,
-            n => n.min(MAX_HEADER_SIZE_CAP),
-        }
+        self.head_max
     }
 
     /// Bytes a head may take on the wire in all (separators and whitespace included):
     /// 4 × [`Self::max_header_size`] + 64 KiB, under 4 GiB so 32-bit offsets cannot wrap.
     #[inline(always)]
     fn raw_cap(&self) -> usize {
-        self.max_header_size() * 4 + RAW_HEAD_SLACK
+        self.raw_cap
     }
 
     /// Fails with `HPE_HEADER_OVERFLOW` if the head bytes at input `[p, end)` go past
