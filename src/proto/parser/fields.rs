@@ -369,7 +369,7 @@ impl Parser {
         let body = self.body_kind();
         self.keep_alive = self.compute_keep_alive(body);
         self.upgrade = match self.kind {
-            Kind::Request => self.method_is("CONNECT") || (self.has_upgrade && self.conn_upgrade),
+            Kind::Request => self.is_connect() || (self.has_upgrade && self.conn_upgrade),
             Kind::Response => self.status == 101,
         };
         let host_missing =
@@ -411,7 +411,7 @@ impl Parser {
         }
         // llhttp's order: hand-over first, then a skipped body, then the request's bad TE
         let has_body = matches!(body, BodyKind::Chunked | BodyKind::Length(_));
-        if (self.upgrade && (self.method_is("CONNECT") || skip || !has_body))
+        if (self.upgrade && (self.is_connect() || skip || !has_body))
             || (self.kind == Kind::Response && self.status == 101)
         {
             self.upgrade = true;

@@ -348,17 +348,17 @@ impl Parser {
     /// Forget everything and wait for a new first message (keeps the limits and the
     /// buffers' capacity).
     pub fn reset(&mut self) {
-        let (kind, limits) = (self.kind, self.limits);
-        let mut buf = std::mem::take(&mut self.buf);
-        let mut fields = std::mem::take(&mut self.fields);
-        let mut ext = std::mem::take(&mut self.ext);
-        buf.clear();
-        fields.clear();
-        ext.clear();
-        *self = Parser::new(kind, limits);
-        self.buf = buf;
-        self.fields = fields;
-        self.ext = ext;
+        // every per-message field is set again when the next message begins
+        self.state = State::MessageStart;
+        self.error = None;
+        self.offset = 0;
+        self.base = 0;
+        self.collecting = false;
+        self.upgrade = false;
+        self.keep_alive = false;
+        self.buf.clear();
+        self.fields.clear();
+        self.ext.clear();
     }
 
     /// True between messages: no byte of a next message has been seen. EOF here is clean.

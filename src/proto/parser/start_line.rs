@@ -73,7 +73,7 @@ impl Parser {
                 self.state = State::TargetStart;
             }
             State::TargetStart => {
-                self.state = if self.method_is("CONNECT") {
+                self.state = if self.is_connect() {
                     State::Server
                 } else if b == b'/' || b == b'*' {
                     State::Target
@@ -384,6 +384,12 @@ impl Parser {
         self.method.and_then(|i| METHODS.get(i)) == Some(&m)
     }
 
+    /// `method_is("CONNECT")` without comparing strings (it is asked for every message).
+    #[inline(always)]
+    pub(super) fn is_connect(&self) -> bool {
+        self.method == Some(CONNECT)
+    }
+
     pub(super) fn set_http09(&mut self) {
         self.major = 0;
         self.minor = 9;
@@ -459,3 +465,11 @@ static SERVER: [bool; 256] = {
     }
     t
 };
+
+/// The index of CONNECT in [`METHODS`].
+const CONNECT: usize = 3;
+
+#[test]
+fn connect_index_is_connect() {
+    assert_eq!(METHODS[CONNECT], "CONNECT");
+}
