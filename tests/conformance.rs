@@ -1,11 +1,13 @@
 //! llhttp's own test cases (../shared/conformance/llhttp-cases.json, read at run time) run
 //! against our parser in strict mode. Where llhttp 9.4.2 and Node 20 disagree we follow
-//! Node 20; those cases are listed in `NODE20_DIFFERS` with the reason, and are checked to
-//! behave as Node 20 does.
+//! Node 20; those cases are listed in `NODE20_DIFFERS` with the reason, and (when Node 20 is
+//! on the machine) checked against Node 20's own llhttp. `DELIBERATE` lists where stdhttp
+//! follows neither, with the reason.
 
 mod common;
 
 use common::json::{self, Json};
+use common::node::{self as node, node_is_20, parse_with_node, Verdict};
 use stdhttp::parser::{parse_chunks, Kind, Limits, Message, Parsed};
 
 /// Cases where Node 20 (llhttp 9.3.1) differs from the corpus (llhttp 9.4.2).
@@ -27,12 +29,14 @@ const NODE20_DIFFERS: &[(&str, &str)] = &[
         "response/content-length.md: Tabs in `Content-Length` (surrounding)",
         "Node 20 rejects a tab after the Content-Length digits (llhttp #810 came later)",
     ),
-    (
-        "request/method.md: ANNOUNCE request with RTSP",
-        "ANNOUNCE is not one of Node's 35 http.METHODS; issue #2 asks for HPE_INVALID_METHOD \
-         for every other method (Node 20 itself lets RTSP-only methods through on RTSP/1.0 lines)",
-    ),
 ];
+
+/// Cases where stdhttp follows neither llhttp 9.4.2 nor Node 20. (id, why).
+const DELIBERATE: &[(&str, &str)] = &[(
+    "request/method.md: ANNOUNCE request with RTSP",
+    "ANNOUNCE is not one of Node's 35 http.METHODS; only those are accepted \
+     (Node 20 itself lets RTSP-only methods through on RTSP/1.0 lines)",
+)];
 
 fn corpus() -> Option<Json> {
     let path = concat!(
@@ -225,22 +229,35 @@ fn llhttp_strict_cases_pass() {
     );
     let mut passed = 0;
     let mut unexpected = Vec::new();
+    let mut node20_cases = Vec::new();
     for case in &cases {
         let id = case.get("id").and_then(Json::str).unwrap_or("?");
-        let differs = NODE20_DIFFERS.iter().find(|(d, _)| *d == id);
-        match (check_case(case), differs) {
+        let listed = NODE20_DIFFERS
+            .iter()
+            .chain(DELIBERATE)
+            .find(|(d, _)| *d == id);
+        match (check_case(case), listed) {
             (Ok(()), None) => passed += 1,
             (Ok(()), Some((_, why))) => unexpected.push(format!(
-                "{id}: passes, but is listed as a Node 20 difference ({why})"
+                "{id}: passes, but is listed as a difference ({why})"
             )),
-            (Err(_), Some(_)) => {}
+            (Err(_), Some(_)) => {
+                if NODE20_DIFFERS.iter().any(|(d, _)| *d == id) {
+                    node20_cases.push(*case);
+                }
+            }
             (Err(e), None) => unexpected.push(format!("{id}: {e}")),
         }
     }
+    let node20_checked = check_against_node20(&node20_cases, &mut unexpected);
     let total = cases.len();
+    let agree = passed + node20_checked;
     println!(
-        "llhttp strict cases: {passed}/{total} pass; {} follow Node 20 instead",
-        NODE20_DIFFERS.len()
+        "llhttp strict cases: {passed}/{total} pass as llhttp 9.4.2 expects; {} follow Node 20 \
+         ({node20_checked} verified against Node 20's own parser); {} deliberate; \
+         {agree}/{total} agree with llhttp or Node 20",
+        NODE20_DIFFERS.len(),
+        DELIBERATE.len()
     );
     for u in &unexpected {
         println!("FAIL {u}");
@@ -250,5 +267,45 @@ fn llhttp_strict_cases_pass() {
         "{} unexpected outcomes",
         unexpected.len()
     );
-    assert!(passed * 100 >= total * 98 - NODE20_DIFFERS.len() * 100);
+    assert!(
+        (passed + NODE20_DIFFERS.len()) * 100 >= total * 98,
+        "fewer than 98% of strict cases agree with llhttp or Node 20"
+    );
+}
+
+/// Parses the cases where we follow Node 20 with Node 20's own llhttp too, and requires the
+/// same verdict and messages. Returns how many were checked (0 without Node 20).
+fn check_against_node20(cases: &[&Json], unexpected: &mut Vec<String>) -> usize {
+    if !node_is_20() {
+        eprintln!("NOTICE: `node` is not Node 20: the Node-20 cases are not cross-checked");
+        return 0;
+    }
+    let inputs: Vec<(Kind, bool, Vec<u8>)> = cases
+        .iter()
+        .map(|c| {
+            let kind = match c.get("kind").and_then(Json::str) {
+                Some("response") => Kind::Response,
+                _ => Kind::Request,
+            };
+            let raw = latin1_bytes(c.get("raw").and_then(Json::str).unwrap_or(""));
+            (kind, false, raw)
+        })
+        .collect();
+    let node = parse_with_node(&inputs);
+    for ((kind, _, raw), (case, theirs)) in inputs.iter().zip(cases.iter().zip(&node)) {
+        let ours = parse_chunks(*kind, Limits::default(), &[raw], true, false);
+        match node::compare(*kind, &ours, theirs) {
+            Ok(Verdict::Same) => {}
+            other => unexpected.push(format!(
+                "{}: listed as following Node 20, but Node 20 disagrees ({})",
+                case.get("id").and_then(Json::str).unwrap_or("?"),
+                match other {
+                    Err(e) => e,
+                    Ok(Verdict::OtherCode(c)) => c,
+                    Ok(Verdict::Same) => String::new(),
+                }
+            )),
+        }
+    }
+    cases.len()
 }

@@ -12,11 +12,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-
-use common::json::{self, Json};
-use stdhttp::parser::{parse_chunks, Kind, Limits, Message, Parsed};
+use common::node::{self, compare, latin1, node_is_20, Verdict};
+use stdhttp::parser::{parse_chunks, Kind, Limits};
 
 /// xorshift64*: a small deterministic generator, so a failure can be replayed by its seed.
 struct Rng(u64);
@@ -145,72 +142,6 @@ fn input(rng: &mut Rng, kind: Kind) -> Vec<u8> {
     v
 }
 
-fn node_is_20() -> bool {
-    Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).starts_with("v20."))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| b as char).collect()
-}
-
-fn flat(fields: &[(Vec<u8>, Vec<u8>)]) -> Vec<String> {
-    fields
-        .iter()
-        .flat_map(|(n, v)| [latin1(n), latin1(v)])
-        .collect()
-}
-
-fn strings(j: Option<&Json>) -> Vec<String> {
-    j.map(Json::arr)
-        .unwrap_or(&[])
-        .iter()
-        .map(|s| s.str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// Our view of one message, in the shape the Node script prints.
-fn ours(m: &Message, kind: Kind) -> String {
-    format!(
-        "method={:?} url={:?} version={}.{} status={} reason={:?} headers={:?} body={:?} trailers={:?} upgrade={} keepAlive={}",
-        m.method.filter(|_| kind == Kind::Request),
-        latin1(&m.url),
-        m.version.0,
-        m.version.1,
-        m.status,
-        latin1(&m.reason),
-        flat(&m.headers),
-        latin1(&m.body),
-        flat(&m.trailers),
-        m.upgrade,
-        m.keep_alive,
-    )
-}
-
-fn theirs(m: &Json) -> String {
-    let s = |k: &str| m.get(k).and_then(Json::str).unwrap_or_default().to_string();
-    let b = |k: &str| m.get(k).and_then(Json::bool).unwrap_or(false);
-    format!(
-        "method={:?} url={:?} version={} status={} reason={:?} headers={:?} body={:?} trailers={:?} upgrade={} keepAlive={}",
-        m.get("method").and_then(Json::str),
-        s("url"),
-        s("version"),
-        m.get("status").and_then(Json::num).unwrap_or(0.0),
-        s("reason"),
-        strings(m.get("headers")),
-        s("body"),
-        strings(m.get("trailers")),
-        b("upgrade"),
-        b("keepAlive"),
-    )
-}
-
 /// Inputs where stdhttp deliberately differs from Node 20 (README: "Where stdhttp differs"):
 /// `PRI` outside the HTTP/2 preface, CONNECT with an empty target (Node takes the next line
 /// as a header), and a status line ending in CR CR (llhttp fixed that leniency after 9.3.1).
@@ -231,58 +162,6 @@ fn status_line_ends_in_cr_cr(input: &[u8]) -> bool {
                 .position(|&c| c == b'\r')
                 .is_some_and(|j| input.get(i + j + 1) == Some(&b'\r'))
     })
-}
-
-/// How an input's outcome compares.
-enum Verdict {
-    Same,
-    /// Both reject, with different `HPE_*` codes: llhttp checks some headers byte by byte and
-    /// so reports the first of several faults differently (see the README's known gaps).
-    OtherCode(String),
-}
-
-fn compare(kind: Kind, got: &Parsed, node: &Json) -> Result<Verdict, String> {
-    if node.get("upgradeSwallowedError").and_then(Json::bool) == Some(true) {
-        // Node's binding hides errors in an upgrade request's body (a deliberate difference)
-        return Ok(Verdict::Same);
-    }
-    let their_err = node.get("error").and_then(Json::str);
-    let our_err = got.error.as_ref().map(|e| e.code().as_str());
-    let mut verdict = Verdict::Same;
-    match (their_err, our_err) {
-        (a, b) if a == b => {}
-        (Some(a), Some(b)) => verdict = Verdict::OtherCode(format!("node {a}, stdhttp {b}")),
-        _ => return Err(format!("error: node {their_err:?}, stdhttp {our_err:?}")),
-    }
-    let theirs_msgs: Vec<String> = node
-        .get("messages")
-        .map(Json::arr)
-        .unwrap_or(&[])
-        .iter()
-        .map(theirs)
-        .collect();
-    let ours_msgs: Vec<String> = got
-        .messages
-        .iter()
-        .filter(|m| m.complete)
-        .map(|m| ours(m, kind))
-        .collect();
-    if theirs_msgs != ours_msgs {
-        return Err(format!(
-            "messages differ:\n  node    {theirs_msgs:#?}\n  stdhttp {ours_msgs:#?}"
-        ));
-    }
-    let their_up = node
-        .get("upgradeOffset")
-        .and_then(Json::num)
-        .map(|n| n as usize);
-    if their_err.is_none() && their_up != got.upgrade_offset {
-        return Err(format!(
-            "upgrade offset: node {their_up:?}, stdhttp {:?}",
-            got.upgrade_offset
-        ));
-    }
-    Ok(verdict)
 }
 
 #[test]
@@ -313,40 +192,14 @@ fn parser_agrees_with_nodes_llhttp_on_generated_inputs() {
         .filter(|(_, _, v)| !deliberate_difference(v))
         .collect();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/node_parse.js");
-    let mut child = Command::new("node")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let lines: Vec<String> = cases
-        .iter()
-        .map(|(kind, head, v)| {
-            let k = match (kind, head) {
-                (Kind::Request, _) => "req",
-                (Kind::Response, false) => "res",
-                (Kind::Response, true) => "head",
-            };
-            format!("{k} {}\n", hex(v))
-        })
-        .collect();
-    let writer = std::thread::spawn(move || {
-        for l in lines {
-            stdin.write_all(l.as_bytes()).expect("write to node");
-        }
-    });
-    let out = BufReader::new(child.stdout.take().expect("stdout"));
+    let node_results = node::parse_with_node(&cases);
     let mut failures: Vec<(String, String)> = Vec::new();
     let mut rejected_differently = Vec::new();
     let mut rejected = 0usize;
     let mut n = 0;
-    for ((kind, head, input), line) in cases.iter().zip(out.lines()) {
-        let line = line.expect("node output");
-        let node = json::parse(&line).expect("node prints JSON");
+    for ((kind, head, input), node) in cases.iter().zip(&node_results) {
         let got = parse_chunks(*kind, Limits::default(), &[input], true, *head);
-        match compare(*kind, &got, &node) {
+        match compare(*kind, &got, node) {
             Ok(Verdict::Same) => {}
             Ok(Verdict::OtherCode(codes)) => {
                 rejected_differently.push(format!("{kind:?} input {:?}: {codes}", latin1(input)))
@@ -359,9 +212,6 @@ fn parser_agrees_with_nodes_llhttp_on_generated_inputs() {
         rejected += usize::from(got.error.is_some());
         n += 1;
     }
-    writer.join().expect("writer");
-    let _ = child.wait();
-    assert_eq!(n, cases.len(), "node answered every input");
     println!(
         "{n} inputs compared with Node 20's llhttp (seed {seed:#x}): {} differ in outcome; \
          of {rejected} rejected, {} with another code",
