@@ -242,29 +242,20 @@ impl Parser {
                         "Content-Length can't be present with Transfer-Encoding",
                     ));
                 }
-                let mut n: u64 = 0;
-                for &d in digits {
-                    if !d.is_ascii_digit() {
-                        return Err(self.err(
-                            at,
-                            ErrorCode::InvalidContentLength,
-                            "Invalid character in Content-Length",
-                        ));
-                    }
-                    n = match n
-                        .checked_mul(10)
-                        .and_then(|n| n.checked_add((d - b'0') as u64))
-                    {
-                        Some(n) => n,
-                        _ => {
-                            return Err(self.err(
-                                at,
-                                ErrorCode::InvalidContentLength,
-                                "Content-Length overflow",
-                            ))
-                        }
-                    };
+                if !digits.iter().all(u8::is_ascii_digit) {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidContentLength,
+                        "Invalid character in Content-Length",
+                    ));
                 }
+                let Some(n) = parse_decimal(digits) else {
+                    return Err(self.err(
+                        at,
+                        ErrorCode::InvalidContentLength,
+                        "Content-Length overflow",
+                    ));
+                };
                 self.content_length = Some(n);
             }
             Special::TransferEncoding => {
@@ -571,4 +562,17 @@ fn chunked_then_more(value: &[u8]) -> bool {
         seen_chunked = is_word(trim_spaces(t), b"chunked");
     }
     false
+}
+
+/// The value of ASCII decimal `digits`, or `None` when it does not fit in a `u64`.
+#[inline]
+fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    let value = |ds: &[u8]| ds.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    if digits.len() < 20 {
+        // at most 19 digits always fit
+        return Some(value(digits));
+    }
+    digits.iter().try_fold(0u64, |n, d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }

@@ -540,7 +540,8 @@ impl Parser {
     /// into the virtual head `buf ++ data[base..]`.
     #[inline(always)]
     fn at(&self, i: usize) -> u32 {
-        (self.buf.len() + i.saturating_sub(self.base)) as u32
+        // i >= base while collecting; wrapping keeps this panic-free if it were not
+        self.buf.len().wrapping_add(i.wrapping_sub(self.base)) as u32
     }
 
     /// Moves the head bytes of `data` consumed so far (up to `upto`) into `buf`, so the head
