@@ -60,11 +60,19 @@ fn split<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     out
 }
 
+/// `PROPTEST_CASES` when set (for long runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 struct Nothing;
 impl Handler for Nothing {}
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 768, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(768), ..ProptestConfig::default() })]
 
     /// (a) Any partition of any input gives the same messages and the same error.
     #[test]
@@ -239,7 +247,7 @@ fn encode_body(m: &Msg, out: &mut Vec<u8>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(512), ..ProptestConfig::default() })]
 
     /// (b) Encode a random valid request, parse it back: everything returns.
     #[test]
