@@ -13,7 +13,6 @@ impl Parser {
         pos: &mut usize,
         h: &mut H,
     ) -> Result<bool, ParseError> {
-        let len = data.len();
         let p = *pos;
         let b = data[p];
         match self.state {
@@ -48,9 +47,7 @@ impl Parser {
             },
             State::FieldName => {
                 let run = scan_token(data, p);
-                self.take_counted(&data[p..run], p)?;
-                *pos = run;
-                if run == len {
+                if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
                 self.cur_name.end = self.at(run);
@@ -85,9 +82,7 @@ impl Parser {
             },
             State::Value => {
                 let run = scan_value(data, p);
-                self.take_counted(&data[p..run], p)?;
-                *pos = run;
-                if run == len {
+                if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
                 match data[run] {

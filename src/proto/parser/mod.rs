@@ -509,6 +509,21 @@ impl Parser {
         Ok(())
     }
 
+    /// Consumes the counted head bytes `[p, run)`; true when the input ended inside them
+    /// (the state resumes with the next input).
+    #[inline]
+    fn counted_run(
+        &mut self,
+        data: &[u8],
+        pos: &mut usize,
+        p: usize,
+        run: usize,
+    ) -> Result<bool, ParseError> {
+        self.take_counted(&data[p..run], p)?;
+        *pos = run;
+        Ok(run == data.len())
+    }
+
     /// The header-size limit in force: [`Limits::max_header_size`], where 0 and anything
     /// larger than [`MAX_HEADER_SIZE_CAP`] mean the cap.
     #[inline(always)]

@@ -85,9 +85,7 @@ impl Parser {
             }
             State::Schema => {
                 let run = scan_alpha(data, p);
-                self.take_counted(&data[p..run], p)?;
-                *pos = run;
-                if run == len {
+                if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
                 if data[run] != b':' {
@@ -119,9 +117,7 @@ impl Parser {
             }
             State::Server => {
                 let run = scan(data, p, &SERVER);
-                self.take_counted(&data[p..run], p)?;
-                *pos = run;
-                if run == len {
+                if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
                 match data[run] {
@@ -137,9 +133,7 @@ impl Parser {
             }
             State::Target => {
                 let run = scan_target(data, p);
-                self.take_counted(&data[p..run], p)?;
-                *pos = run;
-                if run == len {
+                if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
                 self.url.end = self.at(run);
@@ -257,22 +251,12 @@ impl Parser {
                 };
             }
             State::RequestLineEnd => {
-                match b {
-                    b'\r' => {}
-                    b'\n' => {
-                        return Err(self.err(
-                            p,
-                            ErrorCode::InvalidVersion,
-                            "Expected CRLF after version",
-                        ))
-                    }
-                    _ => {
-                        return Err(self.err(
-                            p,
-                            ErrorCode::InvalidVersion,
-                            "Expected CRLF after version",
-                        ))
-                    }
+                if b != b'\r' {
+                    return Err(self.err(
+                        p,
+                        ErrorCode::InvalidVersion,
+                        "Expected CRLF after version",
+                    ));
                 }
                 if self.protocol == "HTTP" && self.method.is_none() {
                     return Err(self.err(p, ErrorCode::PausedH2Upgrade, "Pause on PRI/Upgrade"));
@@ -332,9 +316,7 @@ impl Parser {
             State::Reason => {
                 // llhttp takes any byte but CR and LF in a reason phrase
                 let run = scan_reason(data, p);
-                self.take_counted(&data[p..run], p)?;
-                *pos = run;
-                if run == len {
+                if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
                 self.reason.end = self.at(run);
