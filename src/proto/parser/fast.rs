@@ -85,6 +85,24 @@ pub(super) fn scan_value(data: &[u8], from: usize) -> usize {
     scan(data, i, &FIELD_VALUE)
 }
 
+/// The first CR or LF at or after `from` (or the end), eight bytes at a time.
+#[inline(always)]
+pub(super) fn scan_line_end(data: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i + 8 <= data.len() {
+        let x = word(data, i);
+        let stop = equal(x, b'\r') | equal(x, b'\n');
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < data.len() && data[i] != b'\r' && data[i] != b'\n' {
+        i += 1;
+    }
+    i
+}
+
 /// `scan(data, from, &TARGET)`, eight bytes at a time (visible ASCII only).
 #[inline(always)]
 pub(super) fn scan_target(data: &[u8], from: usize) -> usize {

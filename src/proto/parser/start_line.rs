@@ -395,10 +395,7 @@ const PROTO_ICE: &[u8] = b"ICE/";
 /// The first CR or LF at or after `from`: the end of a reason phrase.
 #[inline]
 pub(super) fn scan_reason(data: &[u8], from: usize) -> usize {
-    data[from..]
-        .iter()
-        .position(|&c| c == b'\r' || c == b'\n')
-        .map_or(data.len(), |i| from + i)
+    super::fast::scan_line_end(data, from)
 }
 
 /// Whether some method (or `PRI`, for the HTTP/2 preface) starts with `prefix` then `c`.
