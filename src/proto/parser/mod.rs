@@ -49,8 +49,11 @@ pub struct Limits {
     /// lines are still checked and still count towards framing, but are dropped silently.
     /// `0` means keep all.
     pub max_headers_count: usize,
-    /// Bytes of chunk extensions allowed in one chunk-size line; more is
-    /// `HPE_CHUNK_EXTENSIONS_OVERFLOW` (Node answers 413). Default 16384.
+    /// Extension name and value bytes (and opening quotes) allowed in one chunk-size line,
+    /// counted as Node counts them; more is `HPE_CHUNK_EXTENSIONS_OVERFLOW` (Node answers
+    /// 413). Default 16384. The separators (`;`, `=`, closing quotes) are bounded apart, at
+    /// twice this plus 1 KiB, so the extensions handed to
+    /// [`Handler::on_chunk_header`] can be somewhat longer than this.
     pub max_chunk_extensions: usize,
 }
 
