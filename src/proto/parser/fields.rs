@@ -194,7 +194,13 @@ impl Parser {
         // llhttp runs trailer fields through the same rules: Content-Length there clashes
         // with Transfer-Encoding, `Connection: close` ends the connection, ...
         if !matches!(self.special, Special::None | Special::Host) {
-            self.apply_special(data, raw, at)?;
+            let bytes = head_bytes(&self.buf, self.base, data, raw);
+            match self.plain_special(bytes) {
+                Some(Plain::Length(n)) => self.content_length = Some(n),
+                Some(Plain::KeepAlive) => self.conn_keep_alive = true,
+                Some(Plain::Close) => self.conn_close = true,
+                None => self.apply_special(data, raw, at)?,
+            }
         }
         let max = self.limits.max_headers_count;
         if max == 0 || self.fields.len() < max {
@@ -206,6 +212,27 @@ impl Parser {
             });
         }
         Ok(())
+    }
+
+    /// The common, valid cases of the framing headers, decided inline: a first
+    /// Content-Length of up to 19 digits without Transfer-Encoding, and `Connection:
+    /// keep-alive` or `close`. `None` for everything else ([`Self::apply_special`]).
+    #[inline(always)]
+    fn plain_special(&self, raw: &[u8]) -> Option<Plain> {
+        match self.special {
+            Special::ContentLength
+                if self.content_length.is_none()
+                    && !self.te_present
+                    && !raw.is_empty()
+                    && raw.len() < 20
+                    && raw.iter().all(u8::is_ascii_digit) =>
+            {
+                parse_decimal(raw).map(Plain::Length)
+            }
+            Special::Connection if is_word(raw, b"keep-alive") => Some(Plain::KeepAlive),
+            Special::Connection if is_word(raw, b"close") => Some(Plain::Close),
+            _ => None,
+        }
     }
 
     pub(super) fn apply_special(&mut self, data: &[u8], value: Span, at: usize) -> Step {
@@ -519,7 +546,21 @@ pub(super) fn classify(name: &[u8]) -> Special {
 /// folds onto a letter or `-` (CR, which folds onto `-`, never reaches here).
 #[inline(always)]
 pub(super) fn is_word(s: &[u8], word: &[u8]) -> bool {
-    s.len() == word.len() && s.iter().zip(word).all(|(&a, &b)| a | 0x20 == b)
+    if s.len() != word.len() {
+        return false;
+    }
+    if s.len() >= 8 {
+        // two overlapping eight-byte words cover it
+        let w = |b: &[u8], i: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[i..i + 8]);
+            u64::from_le_bytes(a)
+        };
+        let last = s.len() - 8;
+        const FOLD: u64 = 0x2020_2020_2020_2020;
+        return (w(s, 0) | FOLD) == w(word, 0) && (w(s, last) | FOLD) == w(word, last);
+    }
+    s.iter().zip(word).all(|(&a, &b)| a | 0x20 == b)
 }
 
 pub(super) fn trim_end_ws(mut s: &[u8]) -> &[u8] {
@@ -570,4 +611,11 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
     digits.iter().try_fold(0u64, |n, d| {
         n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
     })
+}
+
+/// What [`Parser::plain_special`] found.
+enum Plain {
+    Length(u64),
+    KeepAlive,
+    Close,
 }
