@@ -138,7 +138,7 @@ pub fn parse_all(kind: Kind, limits: Limits, input: &[u8], eof: bool) -> Parsed 
 }
 
 /// Like [`parse_all`], feeding the input in the pieces given (to test split invariance);
-/// `skip_body` makes the handler answer [`Flow::SkipBody`] to response heads.
+/// `skip_body` makes the handler answer [`Flow::SkipBody`] to every head (a client after HEAD).
 pub fn parse_chunks(
     kind: Kind,
     limits: Limits,
