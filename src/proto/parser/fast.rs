@@ -264,14 +264,14 @@ impl Parser {
     /// the byte states take it, and fail at the exact byte.
     #[inline(always)]
     fn past_raw_cap(&self, end: usize) -> bool {
-        self.buf.len() + end.saturating_sub(self.base) > self.raw_cap()
+        self.buf.len() + end.saturating_sub(self.base) > self.raw_cap
     }
 
     /// Whether `n` more counted bytes would reach the header-size limit: then the byte
     /// states take the line and fail at the exact byte.
     #[inline(always)]
     fn past_head_max(&self, n: usize) -> bool {
-        self.counted + n >= self.max_header_size()
+        self.counted + n >= self.head_max
     }
 
     /// Runs the fast path that fits the current state at `p`, if any.

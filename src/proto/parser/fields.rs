@@ -59,7 +59,7 @@ impl Parser {
                     ));
                 }
                 *pos = run + 1;
-                self.settle(data, run)?;
+                self.settle(data, run);
                 self.special = classify(head_bytes(&self.buf, self.base, data, self.cur_name));
                 self.state = State::ValueStart;
             }
@@ -123,7 +123,7 @@ impl Parser {
                 }
                 *pos += 1;
                 if self.in_trailers {
-                    self.settle(data, p + 1)?;
+                    self.settle(data, p + 1);
                     self.collecting = false;
                     let flow = {
                         let fields = Fields {
@@ -144,7 +144,6 @@ impl Parser {
         Ok(false)
     }
 
-    /// A header or trailer line ended (its LF at `at`): trim, apply framing rules, keep or drop.
     /// The head collected so far, from its first byte: `buf` when it arrived in pieces,
     /// else straight from the input.
     #[inline(always)]
@@ -159,11 +158,9 @@ impl Parser {
     /// Brings the whole head so far into `buf` when part of it is there already, so a span
     /// never straddles `buf` and `data`.
     #[inline]
-    pub(super) fn settle(&mut self, data: &[u8], upto: usize) -> Step {
-        if self.buf.is_empty() {
-            Ok(())
-        } else {
-            self.flush(data, upto)
+    pub(super) fn settle(&mut self, data: &[u8], upto: usize) {
+        if !self.buf.is_empty() {
+            self.flush(data, upto);
         }
     }
 
@@ -172,7 +169,7 @@ impl Parser {
     /// caller knows.
     #[inline(always)]
     pub(super) fn end_field(&mut self, data: &[u8], at: usize, trailing_ws: Option<u32>) -> Step {
-        self.settle(data, at)?;
+        self.settle(data, at);
         let raw = Span {
             start: self.value_start,
             end: self.value_end,
@@ -183,8 +180,7 @@ impl Parser {
                 end: raw.end - n,
             },
             None => {
-                let bytes = head_bytes(&self.buf, self.base, data, raw);
-                let kept = bytes.len() - (bytes.len() - trim_end_ws(bytes).len());
+                let kept = trim_end_ws(head_bytes(&self.buf, self.base, data, raw)).len();
                 Span {
                     start: raw.start,
                     end: raw.start + kept as u32,
@@ -293,20 +289,8 @@ impl Parser {
                     return Ok(());
                 }
                 self.te_present = true;
-                let mut chunked = self.chunked;
-                let mut bad = false;
-                for token in raw.split(|&c| c == b',') {
-                    // anything after `chunked`, even an empty element, makes it not last
-                    if chunked {
-                        bad |= self.kind == Kind::Request;
-                        chunked = false;
-                    }
-                    let token = trim_spaces(token);
-                    if !token.is_empty() {
-                        chunked = is_word(token, b"chunked");
-                    }
-                }
-                if bad {
+                let (chunked, followed) = chunked_last(self.chunked, raw);
+                if followed && self.kind == Kind::Request {
                     return Err(self.err(
                         at,
                         ErrorCode::InvalidTransferEncoding,
@@ -377,7 +361,7 @@ impl Parser {
         at: usize,
         h: &mut H,
     ) -> Result<bool, ParseError> {
-        self.settle(data, at + 1)?;
+        self.settle(data, at + 1);
         self.collecting = false;
         let body = self.body_kind();
         self.keep_alive = self.compute_keep_alive(body);
@@ -453,14 +437,10 @@ impl Parser {
         Ok(flow == Flow::Pause)
     }
 
-    /// Ends the current message. `flow` is what the last callback returned. Returns true
-    /// when `execute` must return (pause or hand-over).
     /// The error for a byte that cannot be in a field value at `at` (`bare_lf`: it is an LF
     /// without CR). In a Content-Length value llhttp reports it as a Content-Length error.
     fn value_error(&mut self, data: &[u8], at: usize, bare_lf: bool) -> ParseError {
-        if let Err(e) = self.settle(data, at) {
-            return e;
-        }
+        self.settle(data, at);
         let span = Span {
             start: self.value_start,
             end: self.at(at),
@@ -484,8 +464,7 @@ impl Parser {
             ),
             Special::TransferEncoding
                 if self.content_length.is_some()
-                    || (self.kind == Kind::Request
-                        && (self.chunked || chunked_then_more(so_far))) =>
+                    || (self.kind == Kind::Request && chunked_last(self.chunked, so_far).1) =>
             {
                 self.err(
                     at,
@@ -511,6 +490,8 @@ impl Parser {
         }
     }
 
+    /// Ends the current message. `flow` is what the last callback returned. Returns true
+    /// when `execute` must return (pause or hand-over).
     pub(super) fn complete_message<H: Handler>(&mut self, h: &mut H, flow: Flow) -> bool {
         if self.in_trailers {
             // a `Connection` trailer counts too
@@ -586,18 +567,18 @@ pub(super) fn trim_spaces(mut s: &[u8]) -> &[u8] {
     trim_end_spaces(s)
 }
 
-/// A Transfer-Encoding value (prefix) where `chunked` is followed by another coding: llhttp
-/// rejects such a request as soon as it sees the comma.
-fn chunked_then_more(value: &[u8]) -> bool {
-    let mut tokens = value.split(|&c| c == b',');
-    let mut seen_chunked = false;
-    for t in tokens.by_ref() {
-        if seen_chunked {
-            return true;
-        }
-        seen_chunked = is_word(trim_spaces(t), b"chunked");
+/// Reads a Transfer-Encoding value (or the part of it seen so far) after earlier ones that
+/// ended in `chunked` when `chunked` is true. Returns whether `chunked` is last now, and
+/// whether anything (even an empty element) followed a `chunked`: llhttp rejects such a
+/// request at that comma, and reads such a response until EOF.
+fn chunked_last(mut chunked: bool, value: &[u8]) -> (bool, bool) {
+    let mut followed = false;
+    for token in value.split(|&c| c == b',') {
+        followed |= chunked;
+        let token = trim_spaces(token);
+        chunked = !token.is_empty() && is_word(token, b"chunked");
     }
-    false
+    (chunked, followed)
 }
 
 /// The value of ASCII decimal `digits`, or `None` when it does not fit in a `u64`.

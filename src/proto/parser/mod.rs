@@ -213,7 +213,11 @@ enum Special {
 pub struct Parser {
     kind: Kind,
     limits: Limits,
+    /// The header-size limit in force: [`Limits::max_header_size`], where 0 and anything
+    /// larger than [`MAX_HEADER_SIZE_CAP`] mean the cap.
     head_max: usize,
+    /// Bytes a head may take on the wire in all (separators and whitespace included):
+    /// 4 × `head_max` + 64 KiB, under 4 GiB so 32-bit offsets cannot wrap.
     raw_cap: usize,
     state: State,
     error: Option<ParseError>,
@@ -420,9 +424,9 @@ impl Parser {
         }
         let mut pos = 0usize;
         self.base = 0;
-        let mut r = self.run(data, &mut pos, h);
+        let r = self.run(data, &mut pos, h);
         if r.is_ok() {
-            r = self.flush(data, pos);
+            self.flush(data, pos);
         }
         self.offset += pos as u64;
         match r {
@@ -501,7 +505,7 @@ impl Parser {
     /// bound, so it is the same however the input was split.
     #[inline]
     fn take_counted(&mut self, bytes: &[u8], start: usize) -> Step {
-        let max = self.max_header_size();
+        let max = self.head_max;
         if self.counted + bytes.len() >= max {
             let at = start + (max - 1).saturating_sub(self.counted);
             self.check_raw(start, at + 1)?;
@@ -527,28 +531,14 @@ impl Parser {
         Ok(run == data.len())
     }
 
-    /// The header-size limit in force: [`Limits::max_header_size`], where 0 and anything
-    /// larger than [`MAX_HEADER_SIZE_CAP`] mean the cap.
-    #[inline(always)]
-    fn max_header_size(&self) -> usize {
-        self.head_max
-    }
-
-    /// Bytes a head may take on the wire in all (separators and whitespace included):
-    /// 4 × [`Self::max_header_size`] + 64 KiB, under 4 GiB so 32-bit offsets cannot wrap.
-    #[inline(always)]
-    fn raw_cap(&self) -> usize {
-        self.raw_cap
-    }
-
     /// Fails with `HPE_HEADER_OVERFLOW` if the head bytes at input `[p, end)` go past
-    /// [`Self::raw_cap`], naming the first byte that does (so any split fails alike).
+    /// `raw_cap`, naming the first byte that does (so any split fails alike).
     #[inline(always)]
     fn check_raw(&self, p: usize, end: usize) -> Step {
         let raw_end = self.buf.len() + end.saturating_sub(self.base);
-        if self.collecting && raw_end > self.raw_cap() {
+        if self.collecting && raw_end > self.raw_cap {
             let raw_p = self.buf.len() + p.saturating_sub(self.base);
-            let at = p + self.raw_cap().saturating_sub(raw_p);
+            let at = p + self.raw_cap.saturating_sub(raw_p);
             return Err(self.err(at, ErrorCode::HeaderOverflow, "Header overflow"));
         }
         Ok(())
@@ -564,13 +554,12 @@ impl Parser {
 
     /// Moves the head bytes of `data` consumed so far (up to `upto`) into `buf`, so the head
     /// survives the end of this input. A head that arrives whole is never copied.
-    fn flush(&mut self, data: &[u8], upto: usize) -> Step {
+    fn flush(&mut self, data: &[u8], upto: usize) {
         if self.collecting && upto > self.base {
             self.buf
                 .extend_from_slice(data.get(self.base..upto).unwrap_or_default());
             self.base = upto;
         }
-        Ok(())
     }
 
     fn run<H: Handler>(&mut self, data: &[u8], pos: &mut usize, h: &mut H) -> Step {
