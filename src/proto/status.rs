@@ -158,6 +158,32 @@ const fn is_field_vchar(b: u8) -> bool {
     b == b'\t' || (b >= 0x20 && b != 0x7f)
 }
 
+const fn is_server_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'['
+                | b']'
+                | b'@'
+                | b'%'
+        )
+}
+
 const fn is_target_char(b: u8) -> bool {
     b > 0x20 && b < 0x7f
 }
@@ -171,6 +197,9 @@ pub(crate) static FIELD_VALUE: [bool; 256] = byte_table!(is_field_vchar);
 
 /// `TARGET[b]`: `b` may appear in a request-target in Node's strict parser (visible ASCII).
 pub(crate) static TARGET: [bool; 256] = byte_table!(is_target_char);
+
+/// `SERVER[b]`: `b` may appear in the authority part of a target (RFC 3986 `authority`).
+pub(crate) static SERVER: [bool; 256] = byte_table!(is_server_char);
 
 /// True when `s` is a non-empty HTTP token (what Node's `checkIsHttpToken` accepts).
 pub fn is_token(s: &[u8]) -> bool {

@@ -61,61 +61,57 @@ pub(super) fn scan_token(data: &[u8], from: usize) -> usize {
     scan(data, i, &TOKEN)
 }
 
-/// `scan(data, from, &FIELD_VALUE)`, eight bytes at a time while no byte can end the value
-/// (a control byte or DEL; HTAB and obs-text are re-checked by the table).
+/// The first byte at or after `from` that `stop` flags (the high bit of its byte in the
+/// mask), eight bytes at a time: `Ok(index)`, or `Err(index)` of the fewer than eight
+/// bytes left unchecked. Only the lowest flag is used, and it is exact: the borrows of the
+/// mask tricks below can only set false flags above a true one.
 #[inline(always)]
-pub(super) fn scan_value(data: &[u8], from: usize) -> usize {
-    let mut i = from;
+fn find_flagged(data: &[u8], mut i: usize, stop: impl Fn(u64) -> u64) -> Result<usize, usize> {
     while i + 8 <= data.len() {
-        let x = word(data, i);
-        // obs-text (high bit) is fine in values: only look at bytes below 0x20 and DEL.
-        // The lowest flagged byte is exact (borrows only create false flags above it).
-        let ctl = x.wrapping_sub(LO * 0x20) & !x & HI;
-        let stop = ctl | equal(x, 0x7f);
-        if stop != 0 {
-            let at = i + (stop.trailing_zeros() / 8) as usize;
-            if data[at] != b'\t' {
-                return at;
-            }
-            i = at + 1;
-            continue;
+        let m = stop(word(data, i));
+        if m != 0 {
+            return Ok(i + (m.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    scan(data, i, &FIELD_VALUE)
+    Err(i)
 }
 
-/// The first CR or LF at or after `from` (or the end), eight bytes at a time.
+/// `scan(data, from, &FIELD_VALUE)`, eight bytes at a time while no byte can end the value
+/// (a control byte or DEL; HTAB, which may, is let through here).
+#[inline(always)]
+pub(super) fn scan_value(data: &[u8], from: usize) -> usize {
+    // obs-text (high bit) is fine in values: flag only bytes below 0x20, and DEL
+    let ctl_or_del = |x: u64| (x.wrapping_sub(LO * 0x20) & !x & HI) | equal(x, 0x7f);
+    let mut i = from;
+    loop {
+        match find_flagged(data, i, ctl_or_del) {
+            Ok(at) if data[at] == b'\t' => i = at + 1,
+            Ok(at) => return at,
+            Err(rest) => return scan(data, rest, &FIELD_VALUE),
+        }
+    }
+}
+
+/// The first CR or LF at or after `from` (or the end): where a reason phrase ends.
 #[inline(always)]
 pub(super) fn scan_line_end(data: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while i + 8 <= data.len() {
-        let x = word(data, i);
-        let stop = equal(x, b'\r') | equal(x, b'\n');
-        if stop != 0 {
-            return i + (stop.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
+    match find_flagged(data, from, |x| equal(x, b'\r') | equal(x, b'\n')) {
+        Ok(at) => at,
+        Err(rest) => data[rest..]
+            .iter()
+            .position(|&c| c == b'\r' || c == b'\n')
+            .map_or(data.len(), |k| rest + k),
     }
-    while i < data.len() && data[i] != b'\r' && data[i] != b'\n' {
-        i += 1;
-    }
-    i
 }
 
 /// `scan(data, from, &TARGET)`, eight bytes at a time (visible ASCII only).
 #[inline(always)]
 pub(super) fn scan_target(data: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while i + 8 <= data.len() {
-        let x = word(data, i);
-        let stop = below_or_high(x, 0x21) | equal(x, 0x7f);
-        if stop != 0 {
-            return i + (stop.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
+    match find_flagged(data, from, |x| below_or_high(x, 0x21) | equal(x, 0x7f)) {
+        Ok(at) => at,
+        Err(rest) => scan(data, rest, &TARGET),
     }
-    scan(data, i, &TARGET)
 }
 
 /// The index in `METHODS` of the common methods without a search, else the search.
@@ -189,7 +185,7 @@ impl Parser {
             return Ok(None);
         }
         let r = p + 13;
-        let r_end = super::start_line::scan_reason(data, r);
+        let r_end = scan_line_end(data, r);
         if data.get(r_end..r_end + 2) != Some(b"\r\n")
             || self.past_raw_cap(r_end + 2)
             || self.past_head_max(r_end - r)

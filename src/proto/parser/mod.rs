@@ -26,7 +26,7 @@
 //! parser stays failed. The parser never panics.
 #![forbid(unsafe_code)]
 
-use super::status::{method_index, FIELD_VALUE, METHODS, TOKEN};
+use super::status::{method_index, FIELD_VALUE, METHODS, SERVER, TOKEN};
 
 /// What the parser expects: requests (a server) or responses (a client).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -620,7 +620,7 @@ pub use collect::{parse_all, parse_chunks, Collector, Message, Parsed};
 pub use error::{ErrorCode, ParseError};
 pub use head::{Fields, Head};
 
-use fast::{scan, scan_target, scan_token, scan_value};
+use fast::{scan, scan_line_end, scan_target, scan_token, scan_value};
 use fields::classify;
 use head::{head_bytes, slice, FieldSpan, Span};
 

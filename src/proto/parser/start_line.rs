@@ -315,7 +315,7 @@ impl Parser {
             }
             State::Reason => {
                 // llhttp takes any byte but CR and LF in a reason phrase
-                let run = scan_reason(data, p);
+                let run = scan_line_end(data, p);
                 if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
@@ -392,12 +392,6 @@ const PROTO_RTSP: &[u8] = b"RTSP/";
 
 const PROTO_ICE: &[u8] = b"ICE/";
 
-/// The first CR or LF at or after `from`: the end of a reason phrase.
-#[inline]
-pub(super) fn scan_reason(data: &[u8], from: usize) -> usize {
-    super::fast::scan_line_end(data, from)
-}
-
 /// Whether some method (or `PRI`, for the HTTP/2 preface) starts with `prefix` then `c`.
 fn is_method_prefix(prefix: &[u8], c: u8) -> bool {
     let n = prefix.len();
@@ -407,43 +401,6 @@ fn is_method_prefix(prefix: &[u8], c: u8) -> bool {
         .chain([&b"PRI"[..]])
         .any(|m| m.len() > n && m[n] == c && m.starts_with(prefix))
 }
-
-const fn is_server_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-                | b':'
-                | b'['
-                | b']'
-                | b'@'
-                | b'%'
-        )
-}
-
-/// `SERVER[b]`: `b` may appear in the authority part of a target (RFC 3986 `authority`).
-static SERVER: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = is_server_char(i as u8);
-        i += 1;
-    }
-    t
-};
 
 /// The index of CONNECT in [`METHODS`].
 const CONNECT: usize = 3;
