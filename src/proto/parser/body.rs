@@ -18,9 +18,8 @@ impl Parser {
         let b = data[p];
         match self.state {
             State::LengthBody => {
-                let take = (len - p).min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+                let take = self.take_remaining(len - p);
                 *pos += take;
-                self.remaining -= take as u64;
                 let done = self.remaining == 0;
                 let flow = h.on_body(&data[p..p + take]);
                 if done {
@@ -59,7 +58,7 @@ impl Parser {
                         self.state = State::ChunkExt;
                         self.push_ext(b';', p, false)?;
                         *pos += 1;
-                        self.ext_mode = EXT_NAME_START;
+                        self.ext_mode = ExtPart::NameStart;
                     }
                     b'\r' => {
                         self.ext.clear();
@@ -91,26 +90,25 @@ impl Parser {
                 match b {
                     b';' => {
                         self.push_ext(b, p, false)?;
-                        self.ext_mode = EXT_NAME_START;
+                        self.ext_mode = ExtPart::NameStart;
                     }
-                    b'=' if mode == EXT_NAME_START || mode == EXT_NAME => {
+                    b'=' if matches!(mode, ExtPart::NameStart | ExtPart::Name) => {
                         self.push_ext(b, p, false)?;
-                        self.ext_mode = EXT_VALUE_START;
+                        self.ext_mode = ExtPart::ValueStart;
                     }
-                    b'"' if mode == EXT_VALUE_START => {
+                    b'"' if mode == ExtPart::ValueStart => {
                         self.push_ext(b, p, true)?;
                         self.state = State::ChunkExtQuoted;
                     }
-                    _ if TOKEN[b as usize] && mode != EXT_AFTER_QUOTE => {
+                    _ if TOKEN[b as usize] && mode != ExtPart::AfterQuote => {
                         self.push_ext(b, p, true)?;
-                        self.ext_mode = if mode <= EXT_NAME {
-                            EXT_NAME
-                        } else {
-                            EXT_VALUE
+                        self.ext_mode = match mode {
+                            ExtPart::NameStart | ExtPart::Name => ExtPart::Name,
+                            _ => ExtPart::Value,
                         };
                     }
-                    b'"' if mode == EXT_VALUE => self.push_ext(b, p, true)?,
-                    b'\r' if mode != EXT_NAME_START => self.state = State::ChunkSizeLf,
+                    b'"' if mode == ExtPart::Value => self.push_ext(b, p, true)?,
+                    b'\r' if mode != ExtPart::NameStart => self.state = State::ChunkSizeLf,
                     b'\n' => {
                         return Err(self.err(
                             p,
@@ -133,7 +131,7 @@ impl Parser {
                     // the closing quote is not counted (as Node counts)
                     self.push_ext(b, p, false)?;
                     *pos += 1;
-                    self.ext_mode = EXT_AFTER_QUOTE;
+                    self.ext_mode = ExtPart::AfterQuote;
                     self.state = State::ChunkExt;
                 }
                 b'\\' => {
@@ -173,13 +171,9 @@ impl Parser {
                 let size = self.chunk_size;
                 let flow = h.on_chunk_header(size, &self.ext);
                 if size == 0 {
+                    self.start_section(p + 1);
                     self.in_trailers = true;
                     self.first_line = false;
-                    self.buf.clear();
-                    self.fields.clear();
-                    self.counted = 0;
-                    self.collecting = true;
-                    self.base = p + 1;
                     self.state = State::FieldStart;
                 } else {
                     self.remaining = size;
@@ -190,9 +184,8 @@ impl Parser {
                 }
             }
             State::ChunkData => {
-                let take = (len - p).min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+                let take = self.take_remaining(len - p);
                 *pos += take;
-                self.remaining -= take as u64;
                 if self.remaining == 0 {
                     self.state = State::ChunkDataCr;
                 }
@@ -242,9 +235,6 @@ impl Parser {
                 ));
             }
             State::Upgraded => return Ok(true),
-            State::Failed => {
-                return Err(self.err(p, ErrorCode::Strict, "Parser failed earlier"));
-            }
             _ => return Err(self.err(p, ErrorCode::Strict, "Unexpected parser state")),
         }
         Ok(false)
@@ -267,6 +257,13 @@ impl Parser {
         Ok(())
     }
 
+    /// Takes up to `available` bytes of what remains of the body or chunk.
+    fn take_remaining(&mut self, available: usize) -> usize {
+        let take = available.min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        self.remaining -= take as u64;
+        take
+    }
+
     pub(super) fn start_chunk(&mut self) {
         self.chunk_size = 0;
         self.chunk_digits = 0;
@@ -283,9 +280,16 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Where in a chunk extension the parser is (`Parser::ext_mode`).
-const EXT_NAME_START: u8 = 0;
-const EXT_NAME: u8 = 1;
-const EXT_VALUE_START: u8 = 2;
-const EXT_VALUE: u8 = 3;
-const EXT_AFTER_QUOTE: u8 = 4;
+/// Where in a chunk extension the parser is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ExtPart {
+    /// Just after `;`.
+    NameStart,
+    Name,
+    /// Just after `=`.
+    ValueStart,
+    /// In an unquoted value.
+    Value,
+    /// Just after a quoted value's closing quote.
+    AfterQuote,
+}

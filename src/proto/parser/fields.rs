@@ -392,11 +392,6 @@ impl Parser {
             };
             h.on_headers_complete(&head)
         };
-        // the head was delivered: its bytes are no longer needed; trailers start afresh
-        self.buf.clear();
-        self.fields.clear();
-        self.counted = 0;
-
         let mut skip = false;
         match flow {
             Flow::SkipBody => skip = true,

@@ -261,7 +261,7 @@ pub struct Parser {
     remaining: u64,
     chunk_size: u64,
     chunk_digits: u8,
-    ext_mode: u8,
+    ext_mode: body::ExtPart,
     ext_counted: usize,
     ext: Vec<u8>,
 }
@@ -324,7 +324,7 @@ impl Parser {
             remaining: 0,
             chunk_size: 0,
             chunk_digits: 0,
-            ext_mode: 0,
+            ext_mode: body::ExtPart::NameStart,
             ext_counted: 0,
             ext: Vec::new(),
         };
@@ -470,12 +470,17 @@ impl Parser {
         }
     }
 
-    fn begin_message(&mut self, at: usize) {
+    /// A head or trailer section starts at input index `at`: collect it from there.
+    fn start_section(&mut self, at: usize) {
         self.buf.clear();
-        self.base = at;
-        self.collecting = true;
         self.fields.clear();
         self.counted = 0;
+        self.base = at;
+        self.collecting = true;
+    }
+
+    fn begin_message(&mut self, at: usize) {
+        self.start_section(at);
         self.first_line = true;
         self.in_trailers = false;
         self.method_len = 0;
