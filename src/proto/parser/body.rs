@@ -172,8 +172,8 @@ impl Parser {
                 let flow = h.on_chunk_header(size, &self.ext);
                 if size == 0 {
                     self.start_section(p + 1);
-                    self.in_trailers = true;
-                    self.first_line = false;
+                    self.msg.in_trailers = true;
+                    self.msg.first_line = false;
                     self.state = State::FieldStart;
                 } else {
                     self.remaining = size;

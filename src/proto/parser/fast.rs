@@ -159,12 +159,12 @@ impl Parser {
         if self.past_raw_cap(t_end + 11) || self.past_head_max(t_end - t) {
             return Ok(None);
         }
-        self.method = Some(method);
+        self.msg.method = Some(method);
         self.counted += t_end - t;
-        self.url.start = self.at(t);
-        self.url.end = self.at(t_end);
-        self.major = 1;
-        self.minor = minor;
+        self.msg.url.start = self.at(t);
+        self.msg.url.end = self.at(t_end);
+        self.msg.major = 1;
+        self.msg.minor = minor;
         self.state = State::FieldStart;
         Ok(Some(t_end + 11))
     }
@@ -192,13 +192,13 @@ impl Parser {
         {
             return Ok(None);
         }
-        self.protocol = "HTTP";
-        self.major = 1;
-        self.minor = minor;
-        self.status = digits.iter().fold(0u16, |s, d| s * 10 + (d - b'0') as u16);
+        self.msg.protocol = "HTTP";
+        self.msg.major = 1;
+        self.msg.minor = minor;
+        self.msg.status = digits.iter().fold(0u16, |s, d| s * 10 + (d - b'0') as u16);
         self.counted += r_end - r;
-        self.reason.start = self.at(r);
-        self.reason.end = self.at(r_end);
+        self.msg.reason.start = self.at(r);
+        self.msg.reason.end = self.at(r_end);
         self.state = State::FieldStart;
         Ok(Some(r_end + 2))
     }
@@ -235,7 +235,7 @@ impl Parser {
         self.value_start = self.at(v);
         self.value_end = self.at(v_end);
         self.end_field(data, v_end + 1, Some((v_end - trimmed) as u32))?;
-        self.first_line = false;
+        self.msg.first_line = false;
         Ok(Some(v_end + 2))
     }
 
@@ -274,10 +274,10 @@ impl Parser {
     #[inline]
     pub(super) fn fast_line(&mut self, data: &[u8], p: usize) -> Fast {
         match self.state {
-            State::Method if self.method_len == 0 && self.kind == Kind::Request => {
+            State::Method if self.msg.method_len == 0 && self.kind == Kind::Request => {
                 self.fast_request_line(data, p)
             }
-            State::Protocol if self.proto_idx == 0 && self.kind == Kind::Response => {
+            State::Protocol if self.msg.proto_idx == 0 && self.kind == Kind::Response => {
                 self.fast_status_line(data, p)
             }
             State::FieldStart => self.fast_fields(data, p),

@@ -26,7 +26,7 @@ impl Parser {
                 }
                 b' ' | b'\t' => {
                     // Node 20: a space (not a tab) opening the first field line is its own error
-                    return Err(if self.first_line && b == b' ' {
+                    return Err(if self.msg.first_line && b == b' ' {
                         self.err(
                             p,
                             ErrorCode::UnexpectedSpace,
@@ -114,7 +114,7 @@ impl Parser {
                 }
                 *pos += 1;
                 self.end_field(data, p, None)?;
-                self.first_line = false;
+                self.msg.first_line = false;
                 self.state = State::FieldStart;
             }
             State::SectionLf => {
@@ -122,7 +122,7 @@ impl Parser {
                     return Err(self.err(p, ErrorCode::Strict, "Expected LF after headers"));
                 }
                 *pos += 1;
-                if self.in_trailers {
+                if self.msg.in_trailers {
                     self.settle(data, p + 1);
                     self.collecting = false;
                     let flow = {
@@ -192,16 +192,16 @@ impl Parser {
         if !matches!(self.special, Special::None | Special::Host) {
             let bytes = head_bytes(&self.buf, self.base, data, raw);
             match self.plain_special(bytes) {
-                Some(Plain::Length(n)) => self.content_length = Some(n),
-                Some(Plain::KeepAlive) => self.conn_keep_alive = true,
-                Some(Plain::Close) => self.conn_close = true,
+                Some(Plain::Length(n)) => self.msg.content_length = Some(n),
+                Some(Plain::KeepAlive) => self.msg.conn_keep_alive = true,
+                Some(Plain::Close) => self.msg.conn_close = true,
                 None => self.apply_special(data, raw, at)?,
             }
         }
         let max = self.limits.max_headers_count;
         if max == 0 || self.fields.len() < max {
             // Node looks for Host among the kept lines only
-            self.host_seen |= self.special == Special::Host && !self.in_trailers;
+            self.msg.host_seen |= self.special == Special::Host && !self.msg.in_trailers;
             self.fields.push(FieldSpan {
                 name: self.cur_name,
                 value,
@@ -217,8 +217,8 @@ impl Parser {
     fn plain_special(&self, raw: &[u8]) -> Option<Plain> {
         match self.special {
             Special::ContentLength
-                if self.content_length.is_none()
-                    && !self.te_present
+                if self.msg.content_length.is_none()
+                    && !self.msg.te_present
                     && !raw.is_empty()
                     && raw.len() < 20
                     && raw.iter().all(u8::is_ascii_digit) =>
@@ -246,14 +246,14 @@ impl Parser {
                         "Empty Content-Length",
                     ));
                 }
-                if self.content_length.is_some() && digits[0].is_ascii_digit() {
+                if self.msg.content_length.is_some() && digits[0].is_ascii_digit() {
                     return Err(self.err(
                         at,
                         ErrorCode::UnexpectedContentLength,
                         "Duplicate Content-Length",
                     ));
                 }
-                if self.te_present {
+                if self.msg.te_present {
                     return Err(self.err(
                         at,
                         ErrorCode::InvalidContentLength,
@@ -274,10 +274,10 @@ impl Parser {
                         "Content-Length overflow",
                     ));
                 };
-                self.content_length = Some(n);
+                self.msg.content_length = Some(n);
             }
             Special::TransferEncoding => {
-                if self.content_length.is_some() {
+                if self.msg.content_length.is_some() {
                     return Err(self.err(
                         at,
                         ErrorCode::InvalidTransferEncoding,
@@ -288,8 +288,8 @@ impl Parser {
                     // llhttp ignores an empty Transfer-Encoding (after the CL clash check)
                     return Ok(());
                 }
-                self.te_present = true;
-                let (chunked, followed) = chunked_last(self.chunked, raw);
+                self.msg.te_present = true;
+                let (chunked, followed) = chunked_last(self.msg.chunked, raw);
                 if followed && self.kind == Kind::Request {
                     return Err(self.err(
                         at,
@@ -297,26 +297,26 @@ impl Parser {
                         "Invalid `Transfer-Encoding` header value",
                     ));
                 }
-                self.chunked = chunked;
+                self.msg.chunked = chunked;
             }
             Special::Connection => {
                 let value = trim_end_spaces(raw);
                 if is_word(value, b"keep-alive") {
-                    self.conn_keep_alive = true;
+                    self.msg.conn_keep_alive = true;
                     return Ok(());
                 }
                 for token in raw.split(|&c| c == b',') {
                     let token = trim_spaces(token);
                     if is_word(token, b"close") {
-                        self.conn_close = true;
+                        self.msg.conn_close = true;
                     } else if is_word(token, b"keep-alive") {
-                        self.conn_keep_alive = true;
+                        self.msg.conn_keep_alive = true;
                     } else if is_word(token, b"upgrade") {
-                        self.conn_upgrade = true;
+                        self.msg.conn_upgrade = true;
                     }
                 }
             }
-            Special::Upgrade => self.has_upgrade |= !trim_spaces(raw).is_empty(),
+            Special::Upgrade => self.msg.has_upgrade |= !trim_spaces(raw).is_empty(),
             Special::None | Special::Host => {}
         }
         Ok(())
@@ -324,21 +324,21 @@ impl Parser {
 
     pub(super) fn body_kind(&self) -> BodyKind {
         if self.kind == Kind::Response
-            && (self.status / 100 == 1 || self.status == 204 || self.status == 304)
+            && (self.msg.status / 100 == 1 || self.msg.status == 204 || self.msg.status == 304)
         {
             return BodyKind::None;
         }
-        if self.chunked {
+        if self.msg.chunked {
             return BodyKind::Chunked;
         }
-        if self.te_present {
+        if self.msg.te_present {
             // a request here is rejected after on_headers_complete
             return match self.kind {
                 Kind::Request => BodyKind::None,
                 Kind::Response => BodyKind::UntilEof,
             };
         }
-        match (self.content_length, self.kind) {
+        match (self.msg.content_length, self.kind) {
             (Some(0), _) | (None, Kind::Request) => BodyKind::None,
             (Some(n), _) => BodyKind::Length(n),
             (None, Kind::Response) => BodyKind::UntilEof,
@@ -346,10 +346,10 @@ impl Parser {
     }
 
     pub(super) fn compute_keep_alive(&self, body: BodyKind) -> bool {
-        let persistent = if self.major > 0 && self.minor > 0 {
-            !self.conn_close
+        let persistent = if self.msg.major > 0 && self.msg.minor > 0 {
+            !self.msg.conn_close
         } else {
-            self.conn_keep_alive
+            self.msg.conn_keep_alive
         };
         persistent && body != BodyKind::UntilEof
     }
@@ -364,30 +364,31 @@ impl Parser {
         self.settle(data, at + 1);
         self.collecting = false;
         let body = self.body_kind();
-        self.keep_alive = self.compute_keep_alive(body);
-        self.upgrade = match self.kind {
-            Kind::Request => self.is_connect() || (self.has_upgrade && self.conn_upgrade),
-            Kind::Response => self.status == 101,
+        self.msg.keep_alive = self.compute_keep_alive(body);
+        self.msg.upgrade = match self.kind {
+            Kind::Request => self.is_connect() || (self.msg.has_upgrade && self.msg.conn_upgrade),
+            Kind::Response => self.msg.status == 101,
         };
-        let host_missing =
-            self.kind == Kind::Request && (self.major, self.minor) == (1, 1) && !self.host_seen;
+        let host_missing = self.kind == Kind::Request
+            && (self.msg.major, self.msg.minor) == (1, 1)
+            && !self.msg.host_seen;
         let flow = {
             let head = Head {
                 kind: self.kind,
-                method: self.method.and_then(|i| METHODS.get(i).copied()),
-                url: slice(self.head(data), self.url),
-                protocol: self.protocol,
-                version: (self.major, self.minor),
-                status: self.status,
-                reason: slice(self.head(data), self.reason),
+                method: self.msg.method.and_then(|i| METHODS.get(i).copied()),
+                url: slice(self.head(data), self.msg.url),
+                protocol: self.msg.protocol,
+                version: (self.msg.major, self.msg.minor),
+                status: self.msg.status,
+                reason: slice(self.head(data), self.msg.reason),
                 fields: Fields {
                     buf: self.head(data),
                     spans: &self.fields,
                 },
                 body,
-                keep_alive: self.keep_alive,
-                upgrade: self.upgrade,
-                content_length: self.content_length,
+                keep_alive: self.msg.keep_alive,
+                upgrade: self.msg.upgrade,
+                content_length: self.msg.content_length,
                 host_missing,
             };
             h.on_headers_complete(&head)
@@ -396,24 +397,24 @@ impl Parser {
         match flow {
             Flow::SkipBody => skip = true,
             Flow::Upgrade => {
-                self.upgrade = true;
+                self.msg.upgrade = true;
                 skip = true;
             }
             Flow::Continue | Flow::Pause => {}
         }
         // llhttp's order: hand-over first, then a skipped body, then the request's bad TE
         let has_body = matches!(body, BodyKind::Chunked | BodyKind::Length(_));
-        if (self.upgrade && (self.is_connect() || skip || !has_body))
-            || (self.kind == Kind::Response && self.status == 101)
+        if (self.msg.upgrade && (self.is_connect() || skip || !has_body))
+            || (self.kind == Kind::Response && self.msg.status == 101)
         {
-            self.upgrade = true;
+            self.msg.upgrade = true;
             return Ok(self.complete_message(h, flow));
         }
         if skip {
-            self.keep_alive = self.compute_keep_alive(BodyKind::None);
+            self.msg.keep_alive = self.compute_keep_alive(BodyKind::None);
             return Ok(self.complete_message(h, flow));
         }
-        if self.kind == Kind::Request && self.te_present && !self.chunked {
+        if self.kind == Kind::Request && self.msg.te_present && !self.msg.chunked {
             return Err(self.err(
                 at,
                 ErrorCode::InvalidTransferEncoding,
@@ -443,7 +444,7 @@ impl Parser {
         let so_far = head_bytes(&self.buf, self.base, data, span);
         match self.special {
             Special::ContentLength
-                if self.content_length.is_some()
+                if self.msg.content_length.is_some()
                     && so_far.first().is_some_and(u8::is_ascii_digit) =>
             {
                 self.err(
@@ -452,14 +453,14 @@ impl Parser {
                     "Duplicate Content-Length",
                 )
             }
-            Special::ContentLength if self.te_present || !bare_lf => self.err(
+            Special::ContentLength if self.msg.te_present || !bare_lf => self.err(
                 at,
                 ErrorCode::InvalidContentLength,
                 "Invalid character in Content-Length",
             ),
             Special::TransferEncoding
-                if self.content_length.is_some()
-                    || (self.kind == Kind::Request && chunked_last(self.chunked, so_far).1) =>
+                if self.msg.content_length.is_some()
+                    || (self.kind == Kind::Request && chunked_last(self.msg.chunked, so_far).1) =>
             {
                 self.err(
                     at,
@@ -488,13 +489,13 @@ impl Parser {
     /// Ends the current message. `flow` is what the last callback returned. Returns true
     /// when `execute` must return (pause or hand-over).
     pub(super) fn complete_message<H: Handler>(&mut self, h: &mut H, flow: Flow) -> bool {
-        if self.in_trailers {
+        if self.msg.in_trailers {
             // a `Connection` trailer counts too
-            self.keep_alive = self.compute_keep_alive(BodyKind::Chunked);
+            self.msg.keep_alive = self.compute_keep_alive(BodyKind::Chunked);
         }
-        self.state = if self.upgrade {
+        self.state = if self.msg.upgrade {
             State::Upgraded
-        } else if self.keep_alive {
+        } else if self.msg.keep_alive {
             State::MessageStart
         } else {
             State::Closed

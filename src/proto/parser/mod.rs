@@ -232,31 +232,8 @@ pub struct Parser {
     value_start: u32,
     value_end: u32,
     special: Special,
-    first_line: bool,
-    in_trailers: bool,
-
-    method_buf: [u8; 12],
-    method_len: u8,
-    method: Option<usize>,
-    url: Span,
-    reason: Span,
-    proto_idx: u8,
-    protocol: &'static str,
-    major: u8,
-    minor: u8,
-    status: u16,
-    status_digits: u8,
-
-    content_length: Option<u64>,
-    te_present: bool,
-    chunked: bool,
-    conn_close: bool,
-    conn_keep_alive: bool,
-    conn_upgrade: bool,
-    has_upgrade: bool,
-    host_seen: bool,
-    upgrade: bool,
-    keep_alive: bool,
+    /// What is known of the message being parsed; all of it starts afresh with each one.
+    msg: Msg,
 
     remaining: u64,
     chunk_size: u64,
@@ -264,6 +241,75 @@ pub struct Parser {
     ext_mode: body::ExtPart,
     ext_counted: usize,
     ext: Vec<u8>,
+}
+
+/// The per-message part of the parser's state.
+#[derive(Debug, Clone)]
+struct Msg {
+    /// No header line ended yet.
+    first_line: bool,
+    in_trailers: bool,
+    /// The method so far, when split across inputs.
+    method_buf: [u8; 12],
+    method_len: u8,
+    /// Index in `METHODS` (`None` for responses, and for `PRI`).
+    method: Option<usize>,
+    url: Span,
+    reason: Span,
+    /// Bytes of the protocol name matched.
+    proto_idx: u8,
+    protocol: &'static str,
+    major: u8,
+    minor: u8,
+    status: u16,
+    /// Digits of the status code read.
+    status_digits: u8,
+    content_length: Option<u64>,
+    /// A non-empty Transfer-Encoding was seen.
+    te_present: bool,
+    /// Transfer-Encoding ends in `chunked`.
+    chunked: bool,
+    conn_close: bool,
+    conn_keep_alive: bool,
+    conn_upgrade: bool,
+    /// A non-empty `Upgrade` header was seen.
+    has_upgrade: bool,
+    /// A kept `Host` line was seen.
+    host_seen: bool,
+    /// The connection is handed over after this message.
+    upgrade: bool,
+    /// Node's `shouldKeepAlive`.
+    keep_alive: bool,
+}
+
+impl Default for Msg {
+    fn default() -> Self {
+        Msg {
+            first_line: true,
+            in_trailers: false,
+            method_buf: [0; 12],
+            method_len: 0,
+            method: None,
+            url: Span::default(),
+            reason: Span::default(),
+            proto_idx: 0,
+            protocol: "HTTP",
+            major: 0,
+            minor: 0,
+            status: 0,
+            status_digits: 0,
+            content_length: None,
+            te_present: false,
+            chunked: false,
+            conn_close: false,
+            conn_keep_alive: false,
+            conn_upgrade: false,
+            has_upgrade: false,
+            host_seen: false,
+            upgrade: false,
+            keep_alive: false,
+        }
+    }
 }
 
 type Step = Result<(), ParseError>;
@@ -298,29 +344,7 @@ impl Parser {
             value_start: 0,
             value_end: 0,
             special: Special::None,
-            first_line: true,
-            in_trailers: false,
-            method_buf: [0; 12],
-            method_len: 0,
-            method: None,
-            url: Span::default(),
-            reason: Span::default(),
-            proto_idx: 0,
-            protocol: "HTTP",
-            major: 0,
-            minor: 0,
-            status: 0,
-            status_digits: 0,
-            content_length: None,
-            te_present: false,
-            chunked: false,
-            conn_close: false,
-            conn_keep_alive: false,
-            conn_upgrade: false,
-            has_upgrade: false,
-            host_seen: false,
-            upgrade: false,
-            keep_alive: false,
+            msg: Msg::default(),
             remaining: 0,
             chunk_size: 0,
             chunk_digits: 0,
@@ -355,14 +379,13 @@ impl Parser {
     /// Forget everything and wait for a new first message (keeps the limits and the
     /// buffers' capacity).
     pub fn reset(&mut self) {
-        // every per-message field is set again when the next message begins
+        // the rest of the state is set again when the next message or chunk begins
         self.state = State::MessageStart;
         self.error = None;
         self.offset = 0;
         self.base = 0;
         self.collecting = false;
-        self.upgrade = false;
-        self.keep_alive = false;
+        self.msg = Msg::default();
         self.buf.clear();
         self.fields.clear();
         self.ext.clear();
@@ -389,7 +412,7 @@ impl Parser {
     /// Whether the message being parsed (or the last one completed) lets the connection carry
     /// another message: Node's `shouldKeepAlive`, accounting for [`Flow::SkipBody`].
     pub fn should_keep_alive(&self) -> bool {
-        self.keep_alive
+        self.msg.keep_alive
     }
 
     /// True while a close-delimited response body is being read: EOF will complete it.
@@ -406,8 +429,8 @@ impl Parser {
     /// `Upgrade` request when no `upgrade` listener exists).
     pub fn resume_after_upgrade(&mut self) {
         if self.state == State::Upgraded {
-            self.upgrade = false;
-            self.state = if self.keep_alive {
+            self.msg.upgrade = false;
+            self.state = if self.msg.keep_alive {
                 State::MessageStart
             } else {
                 State::Closed
@@ -448,7 +471,7 @@ impl Parser {
         match self.state {
             State::MessageStart | State::Closed | State::Upgraded => Ok(()),
             State::UntilEof => {
-                self.keep_alive = false;
+                self.msg.keep_alive = false;
                 self.state = State::Closed;
                 h.on_message_complete();
                 Ok(())
@@ -481,28 +504,7 @@ impl Parser {
 
     fn begin_message(&mut self, at: usize) {
         self.start_section(at);
-        self.first_line = true;
-        self.in_trailers = false;
-        self.method_len = 0;
-        self.method = None;
-        self.url = Span::default();
-        self.reason = Span::default();
-        self.proto_idx = 0;
-        self.protocol = "HTTP";
-        self.major = 0;
-        self.minor = 0;
-        self.status = 0;
-        self.status_digits = 0;
-        self.content_length = None;
-        self.te_present = false;
-        self.chunked = false;
-        self.conn_close = false;
-        self.conn_keep_alive = false;
-        self.conn_upgrade = false;
-        self.has_upgrade = false;
-        self.host_seen = false;
-        self.upgrade = false;
-        self.keep_alive = false;
+        self.msg = Msg::default();
     }
 
     /// Counts head bytes (which start at input position `start`) towards the header-size

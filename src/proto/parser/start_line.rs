@@ -34,18 +34,20 @@ impl Parser {
                 let run = scan_token(data, p);
                 // like llhttp, reject at the first byte that no method continues with
                 for (i, &c) in data[p..run].iter().enumerate() {
-                    let n = self.method_len as usize;
-                    if n == self.method_buf.len() || !is_method_prefix(&self.method_buf[..n], c) {
+                    let n = self.msg.method_len as usize;
+                    if n == self.msg.method_buf.len()
+                        || !is_method_prefix(&self.msg.method_buf[..n], c)
+                    {
                         return Err(self.err(p + i, ErrorCode::InvalidMethod, "Invalid method"));
                     }
-                    self.method_buf[n] = c;
-                    self.method_len += 1;
+                    self.msg.method_buf[n] = c;
+                    self.msg.method_len += 1;
                 }
                 *pos = run;
                 if run == len {
                     return Ok(false);
                 }
-                let m = &self.method_buf[..self.method_len as usize];
+                let m = &self.msg.method_buf[..self.msg.method_len as usize];
                 if data[run] != b' ' || m.is_empty() {
                     return Err(self.err(
                         run,
@@ -54,10 +56,10 @@ impl Parser {
                     ));
                 }
                 if m == b"PRI" {
-                    self.method = None;
+                    self.msg.method = None;
                 } else {
-                    self.method = method_index(m);
-                    if self.method.is_none() {
+                    self.msg.method = method_index(m);
+                    if self.msg.method.is_none() {
                         return Err(self.err(run, ErrorCode::InvalidMethod, "Invalid method"));
                     }
                 }
@@ -69,7 +71,7 @@ impl Parser {
                     *pos += 1;
                     return Ok(false);
                 }
-                self.url.start = self.at(p);
+                self.msg.url.start = self.at(p);
                 self.state = State::TargetStart;
             }
             State::TargetStart => {
@@ -136,18 +138,18 @@ impl Parser {
                 if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
-                self.url.end = self.at(run);
-                if self.url.end == self.url.start {
+                self.msg.url.end = self.at(run);
+                if self.msg.url.end == self.msg.url.start {
                     return Err(self.err(run, ErrorCode::InvalidUrl, "Empty url"));
                 }
-                if self.method.is_none() && data[run] != b' ' {
+                if self.msg.method.is_none() && data[run] != b' ' {
                     // PRI is only let through for the HTTP/2 preface's version check
                     return Err(self.err(run, ErrorCode::InvalidMethod, "Invalid method"));
                 }
                 match data[run] {
                     b' ' => {
                         *pos = run + 1;
-                        self.proto_idx = 0;
+                        self.msg.proto_idx = 0;
                         self.state = State::Protocol;
                     }
                     b'\r' => {
@@ -177,7 +179,7 @@ impl Parser {
                 self.state = State::FieldStart;
             }
             State::Protocol => {
-                let idx = self.proto_idx as usize;
+                let idx = self.msg.proto_idx as usize;
                 if idx == 0 && self.kind == Kind::Request {
                     match b {
                         b' ' => {
@@ -194,14 +196,14 @@ impl Parser {
                     (0, b'R') => PROTO_RTSP,
                     (0, b'I') => PROTO_ICE,
                     (0, _) => PROTO_HTTP,
-                    _ => match self.protocol {
+                    _ => match self.msg.protocol {
                         "RTSP" => PROTO_RTSP,
                         "ICE" => PROTO_ICE,
                         _ => PROTO_HTTP,
                     },
                 };
                 if idx == 0 {
-                    self.protocol = match expected {
+                    self.msg.protocol = match expected {
                         PROTO_RTSP => "RTSP",
                         PROTO_ICE => "ICE",
                         _ => "HTTP",
@@ -215,8 +217,8 @@ impl Parser {
                     ));
                 }
                 *pos += 1;
-                self.proto_idx += 1;
-                if self.proto_idx as usize == expected.len() {
+                self.msg.proto_idx += 1;
+                if self.msg.proto_idx as usize == expected.len() {
                     self.check_protocol_method(p)?;
                     self.state = State::VersionMajor;
                 }
@@ -225,7 +227,7 @@ impl Parser {
                 if !b.is_ascii_digit() {
                     return Err(self.err(p, ErrorCode::InvalidVersion, "Invalid major version"));
                 }
-                self.major = b - b'0';
+                self.msg.major = b - b'0';
                 *pos += 1;
                 self.state = State::VersionDot;
             }
@@ -240,8 +242,11 @@ impl Parser {
                 if !b.is_ascii_digit() {
                     return Err(self.err(p, ErrorCode::InvalidVersion, "Invalid minor version"));
                 }
-                self.minor = b - b'0';
-                if !matches!((self.major, self.minor), (0, 9) | (1, 0) | (1, 1) | (2, 0)) {
+                self.msg.minor = b - b'0';
+                if !matches!(
+                    (self.msg.major, self.msg.minor),
+                    (0, 9) | (1, 0) | (1, 1) | (2, 0)
+                ) {
                     return Err(self.err(p, ErrorCode::InvalidVersion, "Invalid HTTP version"));
                 }
                 *pos += 1;
@@ -258,7 +263,7 @@ impl Parser {
                         "Expected CRLF after version",
                     ));
                 }
-                if self.protocol == "HTTP" && self.method.is_none() {
+                if self.msg.protocol == "HTTP" && self.msg.method.is_none() {
                     return Err(self.err(p, ErrorCode::PausedH2Upgrade, "Pause on PRI/Upgrade"));
                 }
                 *pos += 1;
@@ -276,20 +281,20 @@ impl Parser {
                 self.state = State::FieldStart;
             }
             State::StatusCode => {
-                if b.is_ascii_digit() && self.status_digits < 3 {
-                    self.status = self.status * 10 + (b - b'0') as u16;
-                    self.status_digits += 1;
+                if b.is_ascii_digit() && self.msg.status_digits < 3 {
+                    self.msg.status = self.msg.status * 10 + (b - b'0') as u16;
+                    self.msg.status_digits += 1;
                     *pos += 1;
                     return Ok(false);
                 }
-                if self.status_digits != 3 {
+                if self.msg.status_digits != 3 {
                     return Err(self.err(p, ErrorCode::InvalidStatus, "Invalid status code"));
                 }
                 match b {
                     b' ' => {
                         *pos += 1;
-                        self.reason.start = self.at(p + 1);
-                        self.reason.end = self.reason.start;
+                        self.msg.reason.start = self.at(p + 1);
+                        self.msg.reason.end = self.msg.reason.start;
                         self.state = State::Reason;
                     }
                     b'\r' => {
@@ -309,8 +314,8 @@ impl Parser {
                     ));
                 }
                 *pos += 1;
-                self.status_digits = 0;
-                self.status = 0;
+                self.msg.status_digits = 0;
+                self.msg.status = 0;
                 self.state = State::StatusCode;
             }
             State::Reason => {
@@ -319,7 +324,7 @@ impl Parser {
                 if self.counted_run(data, pos, p, run)? {
                     return Ok(false);
                 }
-                self.reason.end = self.at(run);
+                self.msg.reason.end = self.at(run);
                 match data[run] {
                     b'\r' => {
                         *pos = run + 1;
@@ -346,7 +351,7 @@ impl Parser {
         if self.kind == Kind::Response {
             return Ok(());
         }
-        let ok = match self.protocol {
+        let ok = match self.msg.protocol {
             "RTSP" => self.method_is("GET") || self.method_is("OPTIONS") || self.method_is("POST"),
             "ICE" => self.method_is("SOURCE"),
             _ => true,
@@ -363,18 +368,18 @@ impl Parser {
     }
 
     pub(super) fn method_is(&self, m: &str) -> bool {
-        self.method.and_then(|i| METHODS.get(i)) == Some(&m)
+        self.msg.method.and_then(|i| METHODS.get(i)) == Some(&m)
     }
 
     /// `method_is("CONNECT")` without comparing strings (it is asked for every message).
     #[inline(always)]
     pub(super) fn is_connect(&self) -> bool {
-        self.method == Some(CONNECT)
+        self.msg.method == Some(CONNECT)
     }
 
     pub(super) fn set_http09(&mut self) {
-        self.major = 0;
-        self.minor = 9;
+        self.msg.major = 0;
+        self.msg.minor = 9;
     }
 }
 
