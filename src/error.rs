@@ -49,6 +49,17 @@ impl Error {
         self.parse.as_ref()
     }
 
+    /// A copy with the same code and message (the underlying I/O error, which cannot be
+    /// cloned, is left out).
+    pub(crate) fn duplicate(&self) -> Error {
+        Error {
+            code: self.code,
+            message: self.message.clone(),
+            parse: self.parse.clone(),
+            io: None,
+        }
+    }
+
     /// The I/O error behind this error, when there is one.
     pub fn io_error(&self) -> Option<&io::Error> {
         self.io.as_ref()

@@ -41,14 +41,26 @@
 //! assert!(c.done);
 //! ```
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod error;
+mod message;
+mod net;
+mod outgoing;
 pub mod proto;
+mod server;
+// the one module allowed `unsafe`: socket options std has no API for
+#[allow(unsafe_code)]
+mod sys;
 
 pub use error::Error;
+pub use message::IncomingMessage;
+pub use net::{Socket, Transport};
+pub use outgoing::{HeaderValue, HIGH_WATER_MARK};
+pub use proto::headers::{FieldValue, Headers, RawHeaders};
 pub use proto::parser;
 pub use proto::status::{status_text, METHODS, STATUS_CODES};
+pub use server::*;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

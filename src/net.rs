@@ -1,0 +1,420 @@
+//! [`Socket`]: the connection under a request or response, over TCP, a Unix socket, or a
+//! stream of your own ([`Transport`]).
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A byte stream stdhttp can run HTTP over, for streams that are neither TCP nor Unix
+/// sockets (TLS, an in-memory pipe...). Methods take `&self` because one thread may read
+/// while another writes, as with [`TcpStream`]; the implementation provides its own locking.
+pub trait Transport: Send + Sync + 'static {
+    /// Read into `buf`, like [`Read::read`]; 0 means end of stream.
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Write from `buf`, like [`Write::write`].
+    fn write(&self, buf: &[u8]) -> io::Result<usize>;
+    /// Flush buffered output.
+    fn flush(&self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Bound the next reads; `None` blocks without limit.
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    /// Bound the next writes; `None` blocks without limit.
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    /// Shut down reading, writing or both; a blocked read must return promptly.
+    fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+    /// A printable address of the peer, if there is one.
+    fn peer(&self) -> Option<String> {
+        None
+    }
+}
+
+enum Stream {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+    User(Box<dyn Transport>),
+}
+
+type AgentHook = Box<dyn Fn() + Send + Sync>;
+
+struct Inner {
+    stream: Stream,
+    destroyed: AtomicBool,
+    /// The inactivity timeout set through [`Socket::set_timeout`], in ms (0 = none).
+    timeout_ms: AtomicU64,
+    agent_remove: Mutex<Option<AgentHook>>,
+}
+
+/// A connection: Node's `net.Socket` as far as HTTP needs it.
+///
+/// Cloning a `Socket` gives another handle to the same connection (like
+/// [`Socket::try_clone`]); the connection closes when [`Socket::destroy`] is called or the
+/// last handle is dropped.
+///
+/// ```no_run
+/// use std::io::{Read, Write};
+/// let mut socket = stdhttp::Socket::connect("127.0.0.1:8080")?;
+/// socket.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+/// let mut reply = Vec::new();
+/// socket.read_to_end(&mut reply)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Socket {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("remote", &self.remote_string())
+            .field("destroyed", &self.is_destroyed())
+            .finish()
+    }
+}
+
+impl Socket {
+    fn from_stream(stream: Stream) -> Socket {
+        Socket {
+            inner: Arc::new(Inner {
+                stream,
+                destroyed: AtomicBool::new(false),
+                timeout_ms: AtomicU64::new(0),
+                agent_remove: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Wrap a connected TCP stream.
+    pub fn from_tcp(stream: TcpStream) -> Socket {
+        Socket::from_stream(Stream::Tcp(stream))
+    }
+
+    /// Wrap a connected Unix-domain stream.
+    #[cfg(unix)]
+    pub fn from_unix(stream: UnixStream) -> Socket {
+        Socket::from_stream(Stream::Unix(stream))
+    }
+
+    /// Wrap a stream of your own (TLS, a pipe...).
+    pub fn from_transport(transport: impl Transport) -> Socket {
+        Socket::from_stream(Stream::User(Box::new(transport)))
+    }
+
+    /// Open a TCP connection (a convenience for tests and tools).
+    pub fn connect(addr: impl std::net::ToSocketAddrs) -> io::Result<Socket> {
+        Ok(Socket::from_tcp(TcpStream::connect(addr)?))
+    }
+
+    /// The TCP stream under this socket, if it is one.
+    pub fn as_tcp(&self) -> Option<&TcpStream> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Another handle to the same connection (Node sockets are shared objects; so is this).
+    pub fn try_clone(&self) -> io::Result<Socket> {
+        Ok(self.clone())
+    }
+
+    /// Whether two handles are the same connection.
+    pub fn same_as(&self, other: &Socket) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Set the inactivity timeout (Node's `socket.setTimeout(ms)`; 0 disables it): a read or
+    /// write that waits longer fails with `ETIMEDOUT`.
+    pub fn set_timeout(&self, ms: u64) -> io::Result<()> {
+        self.inner.timeout_ms.store(ms, Ordering::Relaxed);
+        let t = (ms > 0).then(|| Duration::from_millis(ms));
+        self.set_read_timeout(t)?;
+        self.set_write_timeout(t)
+    }
+
+    /// The inactivity timeout in ms (0 = none).
+    pub fn timeout(&self) -> u64 {
+        self.inner.timeout_ms.load(Ordering::Relaxed)
+    }
+
+    /// Disable (`true`) or enable Nagle's algorithm. No-op for non-TCP sockets.
+    pub fn set_no_delay(&self, no_delay: bool) -> io::Result<()> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => s.set_nodelay(no_delay),
+            _ => Ok(()),
+        }
+    }
+
+    /// Turn TCP keep-alive probes on or off, the first probe after `initial_delay_ms` of
+    /// silence (Node's `socket.setKeepAlive`). No-op for non-TCP sockets.
+    pub fn set_keep_alive(&self, enable: bool, initial_delay_ms: u64) -> io::Result<()> {
+        match &self.inner.stream {
+            #[cfg(unix)]
+            Stream::Tcp(s) => {
+                use std::os::fd::AsRawFd;
+                let secs = initial_delay_ms.saturating_add(999) / 1000;
+                let secs = secs.clamp(1, u64::from(u32::MAX)) as u32;
+                crate::sys::set_tcp_keep_alive(s.as_raw_fd(), enable, secs)
+            }
+            _ => {
+                let _ = (enable, initial_delay_ms);
+                Ok(())
+            }
+        }
+    }
+
+    fn remote(&self) -> Option<SocketAddr> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => s.peer_addr().ok(),
+            _ => None,
+        }
+    }
+
+    fn local(&self) -> Option<SocketAddr> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => s.local_addr().ok(),
+            _ => None,
+        }
+    }
+
+    fn remote_string(&self) -> Option<String> {
+        match &self.inner.stream {
+            Stream::User(t) => t.peer(),
+            _ => self.remote().map(|a| a.to_string()),
+        }
+    }
+
+    /// The peer's IP address (`"127.0.0.1"`, `"::1"`), for TCP sockets.
+    pub fn remote_address(&self) -> Option<String> {
+        self.remote().map(|a| a.ip().to_string())
+    }
+
+    /// The peer's port, for TCP sockets.
+    pub fn remote_port(&self) -> Option<u16> {
+        self.remote().map(|a| a.port())
+    }
+
+    /// The peer's socket address, for TCP sockets.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.remote()
+    }
+
+    /// This end's IP address, for TCP sockets.
+    pub fn local_address(&self) -> Option<String> {
+        self.local().map(|a| a.ip().to_string())
+    }
+
+    /// This end's port, for TCP sockets.
+    pub fn local_port(&self) -> Option<u16> {
+        self.local().map(|a| a.port())
+    }
+
+    /// Half-close: send FIN, keep reading (Node's `socket.end()`).
+    pub fn end(&self) {
+        let _ = self.shutdown(Shutdown::Write);
+    }
+
+    /// Close both directions now (Node's `socket.destroy()`): blocked reads and writes on
+    /// every handle return at once. Idempotent.
+    pub fn destroy(&self) {
+        if !self.inner.destroyed.swap(true, Ordering::AcqRel) {
+            let _ = self.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Whether [`Socket::destroy`] was called.
+    pub fn is_destroyed(&self) -> bool {
+        self.inner.destroyed.load(Ordering::Acquire)
+    }
+
+    /// Take this socket out of the [`Agent`](crate::Agent)'s pool (the seed's `agentRemove`
+    /// event): the agent stops counting it and will never reuse it, so a request can keep
+    /// the connection as long as it likes without blocking the pool.
+    pub fn agent_remove(&self) {
+        let hook = match self.inner.agent_remove.lock() {
+            Ok(mut g) => g.take(),
+            Err(p) => p.into_inner().take(),
+        };
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
+
+    pub(crate) fn set_agent_remove_hook(&self, hook: Option<AgentHook>) {
+        match self.inner.agent_remove.lock() {
+            Ok(mut g) => *g = hook,
+            Err(p) => *p.into_inner() = hook,
+        }
+    }
+
+    pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => s.shutdown(how),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.shutdown(how),
+            Stream::User(t) => t.shutdown(how),
+        }
+    }
+
+    pub(crate) fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        let t = t.map(|d| d.max(Duration::from_millis(1)));
+        match &self.inner.stream {
+            Stream::Tcp(s) => s.set_read_timeout(t),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_read_timeout(t),
+            Stream::User(u) => u.set_read_timeout(t),
+        }
+    }
+
+    pub(crate) fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        let t = t.map(|d| d.max(Duration::from_millis(1)));
+        match &self.inner.stream {
+            Stream::Tcp(s) => s.set_write_timeout(t),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_write_timeout(t),
+            Stream::User(u) => u.set_write_timeout(t),
+        }
+    }
+
+    /// Whether the peer has closed (or reset) a connection that should be idle: a
+    /// non-blocking peek sees EOF, an error, or unexpected bytes. Used before reusing a
+    /// pooled socket.
+    pub(crate) fn peer_closed(&self) -> bool {
+        fn check<S>(
+            s: &S,
+            nb: impl Fn(&S, bool) -> io::Result<()>,
+            peek: impl Fn(&S, &mut [u8]) -> io::Result<usize>,
+        ) -> bool {
+            if nb(s, true).is_err() {
+                return true;
+            }
+            let mut b = [0u8; 1];
+            let closed = match peek(s, &mut b) {
+                Ok(_) => true,
+                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+            };
+            nb(s, false).is_err() || closed
+        }
+        if self.is_destroyed() {
+            return true;
+        }
+        match &self.inner.stream {
+            Stream::Tcp(s) => check(s, TcpStream::set_nonblocking, TcpStream::peek),
+            #[cfg(unix)]
+            Stream::Unix(s) => check(
+                s,
+                UnixStream::set_nonblocking,
+                |s: &UnixStream, b: &mut [u8]| {
+                    // std has no stable UnixStream::peek; a non-blocking read is equivalent here
+                    // because any byte on an idle connection already makes it unusable.
+                    (&*s).read(b)
+                },
+            ),
+            Stream::User(_) => false,
+        }
+    }
+
+    /// Write all of `parts` in as few system calls as possible (no copying).
+    pub(crate) fn write_all_vectored(&self, parts: &[&[u8]]) -> io::Result<()> {
+        let mut idx = 0;
+        let mut off = 0;
+        while idx < parts.len() {
+            if parts[idx].len() == off {
+                idx += 1;
+                off = 0;
+                continue;
+            }
+            let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(parts.len() - idx);
+            slices.push(IoSlice::new(&parts[idx][off..]));
+            for p in &parts[idx + 1..] {
+                if !p.is_empty() {
+                    slices.push(IoSlice::new(p));
+                }
+            }
+            let n = match (&*self).write_vectored(&slices) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let mut left = n;
+            while left > 0 && idx < parts.len() {
+                let avail = parts[idx].len() - off;
+                if left >= avail {
+                    left -= avail;
+                    idx += 1;
+                    off = 0;
+                } else {
+                    off += left;
+                    left = 0;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Read for &Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => (&*s).read(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => (&*s).read(buf),
+            Stream::User(t) => t.read(buf),
+        }
+    }
+}
+
+impl Write for &Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => (&*s).write(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => (&*s).write(buf),
+            Stream::User(t) => t.write(buf),
+        }
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match &self.inner.stream {
+            Stream::Tcp(s) => (&*s).write_vectored(bufs),
+            #[cfg(unix)]
+            Stream::Unix(s) => (&*s).write_vectored(bufs),
+            Stream::User(t) => match bufs.iter().find(|b| !b.is_empty()) {
+                Some(b) => t.write(b),
+                None => Ok(0),
+            },
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match &self.inner.stream {
+            Stream::User(t) => t.flush(),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self).flush()
+    }
+}

@@ -1,0 +1,520 @@
+//! The core shared by [`ServerResponse`](crate::ServerResponse) and
+//! [`ClientRequest`](crate::ClientRequest) (Node's `OutgoingMessage`): the header store,
+//! body framing and the write buffer.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::io;
+
+use crate::net::Socket;
+use crate::proto::encode::{self, CRLF};
+use crate::Error;
+
+/// `write()` returns `false` once this many bytes are waiting (Node's
+/// `writableHighWaterMark`).
+pub const HIGH_WATER_MARK: usize = 16 * 1024;
+
+/// Writes at least this large go to the socket directly, without being copied into the
+/// buffer.
+const DIRECT_WRITE: usize = 8 * 1024;
+
+/// A header value: one string, or a list that becomes one line per element (Node's array
+/// values).
+///
+/// ```
+/// use stdhttp::HeaderValue;
+/// assert_eq!(HeaderValue::from("text/plain").as_str(), Some("text/plain"));
+/// assert_eq!(HeaderValue::from(42u64).as_str(), Some("42"));
+/// let cookies = HeaderValue::from(vec!["a=1", "b=2"]);
+/// assert_eq!(cookies.values(), ["a=1", "b=2"]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// A single value.
+    One(String),
+    /// Several values, each sent on its own line (or joined with `; ` for `Cookie`).
+    List(Vec<String>),
+}
+
+impl HeaderValue {
+    /// The value when it is a single string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            HeaderValue::One(s) => Some(s),
+            HeaderValue::List(_) => None,
+        }
+    }
+
+    /// Every value, in order.
+    pub fn values(&self) -> &[String] {
+        match self {
+            HeaderValue::One(s) => std::slice::from_ref(s),
+            HeaderValue::List(v) => v,
+        }
+    }
+}
+
+impl fmt::Display for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.values().join(", "))
+    }
+}
+
+impl From<&str> for HeaderValue {
+    fn from(s: &str) -> Self {
+        HeaderValue::One(s.to_string())
+    }
+}
+impl From<String> for HeaderValue {
+    fn from(s: String) -> Self {
+        HeaderValue::One(s)
+    }
+}
+impl From<&String> for HeaderValue {
+    fn from(s: &String) -> Self {
+        HeaderValue::One(s.clone())
+    }
+}
+macro_rules! number_values {
+    ($($t:ty),*) => {$(
+        impl From<$t> for HeaderValue {
+            fn from(n: $t) -> Self {
+                HeaderValue::One(n.to_string())
+            }
+        }
+    )*};
+}
+number_values!(u16, u32, u64, usize, i32, i64);
+impl From<Vec<String>> for HeaderValue {
+    fn from(v: Vec<String>) -> Self {
+        HeaderValue::List(v)
+    }
+}
+impl From<Vec<&str>> for HeaderValue {
+    fn from(v: Vec<&str>) -> Self {
+        HeaderValue::List(v.into_iter().map(String::from).collect())
+    }
+}
+impl From<&[&str]> for HeaderValue {
+    fn from(v: &[&str]) -> Self {
+        HeaderValue::List(v.iter().map(|s| s.to_string()).collect())
+    }
+}
+impl<const N: usize> From<[&str; N]> for HeaderValue {
+    fn from(v: [&str; N]) -> Self {
+        HeaderValue::List(v.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    name: String,
+    lower: String,
+    value: HeaderValue,
+}
+
+/// Outgoing headers keyed case-insensitively, remembering the case of the latest
+/// `set_header` and the position of the first.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HeaderStore {
+    entries: Vec<Entry>,
+}
+
+impl HeaderStore {
+    fn position(&self, name: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|e| e.lower.eq_ignore_ascii_case(name))
+    }
+
+    /// Validate and set (replacing any value under the same name, in its slot).
+    pub fn set(&mut self, name: &str, value: HeaderValue) -> Result<(), Error> {
+        encode::validate_header_name(name)?;
+        for v in value.values() {
+            encode::validate_header_value(name, v)?;
+        }
+        match self.position(name) {
+            Some(i) => {
+                let e = &mut self.entries[i];
+                e.name = name.to_string();
+                e.value = value;
+            }
+            None => self.entries.push(Entry {
+                name: name.to_string(),
+                lower: name.to_ascii_lowercase(),
+                value,
+            }),
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&HeaderValue> {
+        self.position(name).map(|i| &self.entries[i].value)
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.position(name).is_some()
+    }
+
+    pub fn remove(&mut self, name: &str) -> bool {
+        match self.position(name) {
+            Some(i) => {
+                self.entries.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.entries.iter().map(|e| e.lower.clone()).collect()
+    }
+
+    pub fn to_vec(&self) -> Vec<(String, HeaderValue)> {
+        self.entries
+            .iter()
+            .map(|e| (e.lower.clone(), e.value.clone()))
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Whether any value of `name` contains `token` as a comma-separated element
+    /// (case-insensitive).
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.get(name).is_some_and(|v| {
+            v.values()
+                .iter()
+                .any(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    }
+
+    /// Render every header line: a list gives one line per element, except `Cookie`, whose
+    /// elements are joined with `; ` on one line (as Node does).
+    pub fn render(&self, buf: &mut Vec<u8>) {
+        for e in &self.entries {
+            match &e.value {
+                HeaderValue::List(v) if e.lower == "cookie" && v.len() > 1 => {
+                    push_line(buf, &e.name, &v.join("; "));
+                }
+                value => {
+                    for v in value.values() {
+                        push_line(buf, &e.name, v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Append `name: value\r\n` for an already validated name and value (latin1 chars as one
+/// byte each).
+pub(crate) fn push_line(buf: &mut Vec<u8>, name: &str, value: &str) {
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(b": ");
+    push_latin1(buf, value);
+    buf.extend_from_slice(CRLF);
+}
+
+/// Append `s` with every char U+0000..=U+00FF as one byte (validated values have no other).
+pub(crate) fn push_latin1(buf: &mut Vec<u8>, s: &str) {
+    if s.is_ascii() {
+        buf.extend_from_slice(s.as_bytes());
+    } else {
+        buf.extend(s.chars().map(|c| c as u32 as u8));
+    }
+}
+
+/// How the body of an outgoing message is framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body may be sent (HEAD, 204, 304): writes are dropped.
+    NoBody,
+    /// Bytes go out as given (Content-Length set, or delimited by closing the connection).
+    Raw,
+    /// Chunked transfer coding.
+    Chunked,
+}
+
+type Listener = Box<dyn FnMut() + Send>;
+
+/// The write side of an outgoing message.
+pub(crate) struct Outgoing {
+    pub headers: HeaderStore,
+    /// Node's `removeHeader` side effects: no automatic header of that name.
+    pub removed_connection: bool,
+    pub removed_length: bool,
+    pub removed_encoding: bool,
+    /// The head has been generated (Node's `headersSent`).
+    pub head_generated: bool,
+    pub framing: Framing,
+    pub socket: Socket,
+    buf: Vec<u8>,
+    pub ended: bool,
+    pub finished: bool,
+    trailers: Vec<(String, String)>,
+    failed: Option<io::ErrorKind>,
+    pub on_finish: Vec<Listener>,
+    pub on_close: Vec<Listener>,
+    pub on_drain: Vec<Listener>,
+    /// Body bytes accepted so far.
+    pub body_bytes: u64,
+}
+
+impl Outgoing {
+    pub fn new(socket: Socket) -> Outgoing {
+        Outgoing {
+            headers: HeaderStore::default(),
+            removed_connection: false,
+            removed_length: false,
+            removed_encoding: false,
+            head_generated: false,
+            framing: Framing::Raw,
+            socket,
+            buf: Vec::new(),
+            ended: false,
+            finished: false,
+            trailers: Vec::new(),
+            failed: None,
+            on_finish: Vec::new(),
+            on_close: Vec::new(),
+            on_drain: Vec::new(),
+            body_bytes: 0,
+        }
+    }
+
+    pub fn headers_sent_error(verb: &str) -> Error {
+        Error::new(
+            "ERR_HTTP_HEADERS_SENT",
+            format!("Cannot {verb} headers after they are sent to the client"),
+        )
+    }
+
+    pub fn set_header(&mut self, name: &str, value: HeaderValue) -> Result<(), Error> {
+        if self.head_generated {
+            return Err(Self::headers_sent_error("set"));
+        }
+        self.headers.set(name, value)
+    }
+
+    pub fn remove_header(&mut self, name: &str) -> Result<(), Error> {
+        if self.head_generated {
+            return Err(Self::headers_sent_error("remove"));
+        }
+        if name.eq_ignore_ascii_case("connection") {
+            self.removed_connection = true;
+        } else if name.eq_ignore_ascii_case("content-length") {
+            self.removed_length = true;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.removed_encoding = true;
+        }
+        self.headers.remove(name);
+        Ok(())
+    }
+
+    /// The head is generated: put its bytes first in the buffer and fix the framing.
+    pub fn begin(&mut self, head: &[u8], framing: Framing) {
+        self.head_generated = true;
+        self.framing = framing;
+        self.buf.extend_from_slice(head);
+    }
+
+    /// Bytes generated but not yet handed to the socket.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn io_error(&mut self, e: io::Error) -> Error {
+        self.failed = Some(e.kind());
+        Error::from(e)
+    }
+
+    /// Hand everything buffered to the socket.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        if let Some(kind) = self.failed {
+            self.buf.clear();
+            return Err(Error::from(io::Error::from(kind)));
+        }
+        let r = self.socket.write_all_vectored(&[&self.buf]);
+        self.buf.clear();
+        r.map_err(|e| self.io_error(e))
+    }
+
+    pub fn write_after_end() -> Error {
+        Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end")
+    }
+
+    /// Frame and queue body bytes (the head must be generated). Returns Node's `write()`
+    /// result: `false` when the bytes passed the high-water mark (they have been sent by
+    /// then, and the `drain` listeners ran).
+    pub fn write_body(&mut self, data: &[u8]) -> Result<bool, Error> {
+        if self.ended {
+            return Err(Self::write_after_end());
+        }
+        if data.is_empty() || self.framing == Framing::NoBody {
+            return Ok(true);
+        }
+        self.body_bytes += data.len() as u64;
+        let direct = data.len() >= DIRECT_WRITE;
+        if direct {
+            let mut size_line = Vec::new();
+            let parts: Vec<&[u8]> = if self.framing == Framing::Chunked {
+                encode::write_chunk_header(&mut size_line, data.len());
+                vec![&self.buf, &size_line, data, CRLF]
+            } else {
+                vec![&self.buf, data]
+            };
+            if let Some(kind) = self.failed {
+                self.buf.clear();
+                return Err(Error::from(io::Error::from(kind)));
+            }
+            let r = self.socket.write_all_vectored(&parts);
+            self.buf.clear();
+            r.map_err(|e| self.io_error(e))?;
+        } else {
+            match self.framing {
+                Framing::Chunked => encode::write_chunk(&mut self.buf, data),
+                _ => self.buf.extend_from_slice(data),
+            }
+            if self.buf.len() < HIGH_WATER_MARK {
+                return Ok(true);
+            }
+            self.flush()?;
+        }
+        let below = data.len() < HIGH_WATER_MARK;
+        if !below {
+            for f in self.on_drain.iter_mut() {
+                f();
+            }
+        }
+        Ok(below)
+    }
+
+    /// Validate and keep trailers for the end of a chunked body.
+    pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), Error> {
+        for (n, v) in trailers {
+            encode::validate_trailer_name(n)?;
+            encode::validate_trailer_value(n, v)?;
+        }
+        self.trailers
+            .extend(trailers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        Ok(())
+    }
+
+    /// End the body (`data` is its last piece), send everything, and run the `finish`
+    /// listeners.
+    pub fn end(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.ended {
+            if data.is_empty() {
+                return Ok(());
+            }
+            return Err(Self::write_after_end());
+        }
+        if !data.is_empty() && self.framing != Framing::NoBody {
+            if self.framing == Framing::Chunked {
+                encode::write_chunk(&mut self.buf, data);
+            } else if data.len() >= DIRECT_WRITE {
+                self.body_bytes += data.len() as u64;
+                self.ended = true;
+                if let Some(kind) = self.failed {
+                    return Err(Error::from(io::Error::from(kind)));
+                }
+                let r = self.socket.write_all_vectored(&[&self.buf, data]);
+                self.buf.clear();
+                r.map_err(|e| self.io_error(e))?;
+                self.finish();
+                return Ok(());
+            } else {
+                self.buf.extend_from_slice(data);
+            }
+            self.body_bytes += data.len() as u64;
+        }
+        self.ended = true;
+        if self.framing == Framing::Chunked {
+            let trailers: Vec<(&str, &str)> = self
+                .trailers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            encode::write_last_chunk(&mut self.buf, &trailers)?;
+        }
+        self.flush()?;
+        self.finish();
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        for f in self.on_finish.iter_mut() {
+            f();
+        }
+    }
+
+    /// Run the `close` listeners once.
+    pub fn close(&mut self) {
+        for mut f in std::mem::take(&mut self.on_close) {
+            f();
+        }
+    }
+
+    /// Whether a write to the socket failed.
+    pub fn failed(&self) -> bool {
+        self.failed.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacing_a_header_keeps_its_slot_and_takes_the_new_case() {
+        let mut h = HeaderStore::default();
+        h.set("Zeta", "z1".into()).unwrap();
+        h.set("Alpha", "a".into()).unwrap();
+        h.set("zeta", "z2".into()).unwrap();
+        let mut buf = Vec::new();
+        h.render(&mut buf);
+        assert_eq!(buf, b"zeta: z2\r\nAlpha: a\r\n");
+        assert_eq!(h.names(), ["zeta", "alpha"]);
+    }
+
+    #[test]
+    fn lists_render_one_line_each_except_cookie() {
+        let mut h = HeaderStore::default();
+        h.set("Set-Cookie", vec!["a=1", "b=2"].into()).unwrap();
+        h.set("Cookie", vec!["c=3", "d=4"].into()).unwrap();
+        let mut buf = Vec::new();
+        h.render(&mut buf);
+        assert_eq!(
+            buf,
+            b"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nCookie: c=3; d=4\r\n"
+        );
+    }
+
+    #[test]
+    fn invalid_names_and_values_are_refused_with_node_codes() {
+        let mut h = HeaderStore::default();
+        assert_eq!(
+            h.set("Bad Name", "x".into()).unwrap_err().code(),
+            "ERR_INVALID_HTTP_TOKEN"
+        );
+        assert_eq!(
+            h.set("X", "a\r\nb".into()).unwrap_err().code(),
+            "ERR_INVALID_CHAR"
+        );
+        assert!(h.is_empty());
+    }
+
+    #[test]
+    fn latin1_values_are_one_byte_per_char() {
+        let mut buf = Vec::new();
+        push_line(&mut buf, "X", "café");
+        assert_eq!(buf, b"X: caf\xe9\r\n");
+    }
+}

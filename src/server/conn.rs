@@ -1,0 +1,424 @@
+//! One connection's loop: read a request, dispatch it, wait for its response, then keep the
+//! connection alive or close it.
+#![forbid(unsafe_code)]
+
+use std::io::Read;
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use super::response::{push_date_line, RequestInfo, ServerResponse};
+use super::{Handlers, ServerInner};
+use crate::message::{HeadPolicy, IncomingMessage, ReadError, Reader};
+use crate::net::Socket;
+use crate::parser::{Kind, Limits};
+use crate::Error;
+
+type TimeoutListener = Box<dyn Fn(&Socket) + Send + Sync>;
+
+/// What a connection shares with the response in flight.
+pub(crate) struct ConnState {
+    /// Response bytes have gone out (so a 400/408 can no longer be written).
+    pub response_started: AtomicBool,
+    /// `Some(keep_alive)` once the response has ended.
+    done: Mutex<Option<bool>>,
+    done_cv: Condvar,
+    timeout_listeners: Mutex<Vec<TimeoutListener>>,
+}
+
+impl ConnState {
+    fn new() -> ConnState {
+        ConnState {
+            response_started: AtomicBool::new(false),
+            done: Mutex::new(None),
+            done_cv: Condvar::new(),
+            timeout_listeners: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn reset(&self) {
+        self.response_started.store(false, Ordering::Release);
+        *lock(&self.done) = None;
+    }
+
+    pub fn response_done(&self, keep_alive: bool) {
+        let mut d = lock(&self.done);
+        if d.is_none() {
+            *d = Some(keep_alive);
+            self.done_cv.notify_all();
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        lock(&self.done).is_some()
+    }
+
+    fn wait_done(&self) -> bool {
+        let mut d = lock(&self.done);
+        loop {
+            if let Some(k) = *d {
+                return k;
+            }
+            d = match self.done_cv.wait(d) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+
+    pub fn add_timeout_listener(&self, f: TimeoutListener) {
+        lock(&self.timeout_listeners).push(f);
+    }
+
+    /// Run the per-request timeout listeners; false when there are none.
+    fn fire_timeout(&self, socket: &Socket) -> bool {
+        let l = lock(&self.timeout_listeners);
+        for f in l.iter() {
+            f(socket);
+        }
+        !l.is_empty()
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// Node's exact default answers to a client error.
+pub(crate) fn client_error_bytes(code: &str) -> &'static [u8] {
+    match code {
+        "HPE_HEADER_OVERFLOW" => {
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
+        }
+        "HPE_CHUNK_EXTENSIONS_OVERFLOW" => {
+            b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
+        }
+        "ERR_HTTP_REQUEST_TIMEOUT" => b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
+        _ => b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n",
+    }
+}
+
+fn request_timeout_error() -> Error {
+    Error::new("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout")
+}
+
+/// The clientError path: the listeners, or Node's default answer and a close.
+fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Error) {
+    if handlers.client_error.is_empty() {
+        if !conn.response_started.swap(true, Ordering::AcqRel) {
+            let _ = socket.write_all_vectored(&[client_error_bytes(err.code())]);
+        }
+        socket.destroy();
+    } else {
+        for f in &handlers.client_error {
+            f(err.duplicate(), socket.clone());
+        }
+    }
+}
+
+/// Close politely: FIN, then read what the peer still sends (bounded) so unread request
+/// bytes do not turn the close into a reset that destroys the response in flight.
+fn linger_close(socket: &Socket) {
+    let _ = socket.shutdown(Shutdown::Write);
+    let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut scratch = [0u8; 4096];
+    let mut total = 0usize;
+    let started = Instant::now();
+    while total < 256 * 1024 && started.elapsed() < Duration::from_secs(1) {
+        match (&*socket).read(&mut scratch) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+    socket.destroy();
+}
+
+fn ms(v: u64) -> Option<Duration> {
+    (v > 0).then(|| Duration::from_millis(v))
+}
+
+/// The per-connection settings, read from the server once.
+struct Settings {
+    timeout: Option<Duration>,
+    headers_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    keep_alive_timeout: u64,
+    max_requests: u64,
+    max_headers_count: usize,
+    drain_limit: u64,
+}
+
+/// Serve one connection until it closes.
+pub(crate) fn serve(
+    server: Arc<ServerInner>,
+    socket: Socket,
+    accepted: Instant,
+    idle: Arc<AtomicBool>,
+) {
+    let handlers = server.handlers();
+    let c = &server.config;
+    let s = Settings {
+        timeout: ms(c.timeout.load(Ordering::Relaxed)),
+        headers_timeout: ms(c.headers_timeout.load(Ordering::Relaxed)),
+        request_timeout: ms(c.request_timeout.load(Ordering::Relaxed)),
+        keep_alive_timeout: c.keep_alive_timeout.load(Ordering::Relaxed),
+        max_requests: c.max_requests_per_socket.load(Ordering::Relaxed),
+        max_headers_count: c.max_headers_count.load(Ordering::Relaxed) as usize,
+        drain_limit: c.drain_limit.load(Ordering::Relaxed),
+    };
+    let limits = Limits {
+        max_header_size: c.max_header_size.load(Ordering::Relaxed) as usize,
+        max_headers_count: s.max_headers_count,
+        ..Limits::default()
+    };
+    let _ = socket.set_write_timeout(s.timeout);
+    for f in &handlers.connection {
+        f(&socket);
+    }
+    let conn = Arc::new(ConnState::new());
+    let mut reader = Reader::new(socket.clone(), Kind::Request, limits);
+    reader.inactivity = s.timeout;
+    reader.connect_is_upgrade = true;
+    {
+        let handlers = handlers.clone();
+        let conn = conn.clone();
+        reader.on_body_error = Some(Box::new(move |socket, err, why| match why {
+            ReadError::Inactive => {
+                if !conn.fire_timeout(socket) && handlers.timeout.is_empty() {
+                    socket.destroy();
+                }
+                for f in &handlers.timeout {
+                    f(socket.clone());
+                }
+            }
+            ReadError::Deadline => client_error(&handlers, &conn, socket, request_timeout_error()),
+            ReadError::Parse(_) if err.code() != "ECONNRESET" => {
+                client_error(&handlers, &conn, socket, err.duplicate())
+            }
+            _ => {}
+        }));
+    }
+    let reader = Arc::new(Mutex::new(reader));
+    let mut served: u64 = 0;
+    let take_upgrade = !handlers.upgrade.is_empty();
+    loop {
+        let waiting_since = Instant::now();
+        let head = {
+            let mut r = lock(&reader);
+            r.deadline = if served == 0 {
+                s.headers_timeout.map(|t| accepted + t)
+            } else if s.keep_alive_timeout > 0 {
+                // Node arms its keep-alive timer at keepAliveTimeout + 1 s
+                Some(waiting_since + Duration::from_millis(s.keep_alive_timeout + 1000))
+            } else {
+                None
+            };
+            // a new connection's headers deadline runs from the accept; a kept-alive one's
+            // from the first byte of its next request
+            r.headers_timeout = if served == 0 { None } else { s.headers_timeout };
+            idle.store(served > 0, Ordering::Release);
+            let policy = HeadPolicy {
+                skip_body: false,
+                take_upgrade,
+            };
+            let result = r.read_head(policy);
+            idle.store(false, Ordering::Release);
+            match result {
+                Ok(Some(h)) => Ok((h, r.first_byte.unwrap_or(waiting_since), r.seq)),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some((e, r.first_byte.is_some()))),
+            }
+        };
+        let (head, first_byte, seq) = match head {
+            Ok(h) => h,
+            Err(None) => break,
+            Err(Some((ReadError::Deadline, got_bytes))) => {
+                if served > 0 && !got_bytes {
+                    break; // keep-alive idle timeout: close silently
+                }
+                client_error(&handlers, &conn, &socket, request_timeout_error());
+                return finish(&server, &socket);
+            }
+            Err(Some((ReadError::Inactive, _))) => {
+                let mut heard = conn.fire_timeout(&socket);
+                for f in &handlers.timeout {
+                    f(socket.clone());
+                    heard = true;
+                }
+                if heard && !socket.is_destroyed() {
+                    continue;
+                }
+                socket.destroy();
+                break;
+            }
+            Err(Some((ReadError::Parse(e), _))) => {
+                client_error(&handlers, &conn, &socket, e);
+                return finish(&server, &socket);
+            }
+            Err(Some((ReadError::Io(_), _))) => break,
+        };
+        served += 1;
+        conn.reset();
+
+        if head.upgrade && lock(&reader).parser.is_upgraded() {
+            let tunnel = lock(&reader).take_buffered();
+            server.forget(&socket);
+            let is_connect = head.method == Some("CONNECT");
+            let listeners = if is_connect {
+                &handlers.connect
+            } else {
+                &handlers.upgrade
+            };
+            let req = IncomingMessage::new(head, socket.clone(), None, s.max_headers_count);
+            match listeners.first() {
+                Some(f) => f(req, socket.clone(), tunnel),
+                None => socket.destroy(),
+            }
+            return;
+        }
+        if head.upgrade {
+            // an upgrade nobody listens for is served as a plain request (Node)
+            lock(&reader).parser.resume_after_upgrade();
+        }
+
+        if head.host_missing {
+            let mut bytes = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n".to_vec();
+            push_date_line(&mut bytes);
+            bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+            let _ = socket.write_all_vectored(&[&bytes]);
+            linger_close(&socket);
+            return finish(&server, &socket);
+        }
+        if s.max_requests > 0 && served > s.max_requests {
+            let mut bytes = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n".to_vec();
+            push_date_line(&mut bytes);
+            bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+            let _ = socket.write_all_vectored(&[&bytes]);
+            linger_close(&socket);
+            return finish(&server, &socket);
+        }
+
+        {
+            let mut r = lock(&reader);
+            r.deadline = s.request_timeout.map(|t| first_byte + t);
+        }
+        let version = head.version;
+        let expect = if version >= (1, 1) {
+            head.headers.get_str("expect").map(str::to_string)
+        } else {
+            None
+        };
+        let expects_continue = expect.as_deref().is_some_and(is_100_continue);
+        let te_chunked = head.headers.get_str("te").is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("chunked"))
+        });
+        let info = RequestInfo {
+            head_method: head.method == Some("HEAD"),
+            version,
+            // after server.close() responses say `Connection: close`, so clients stop sending
+            keep_alive: head.keep_alive && !server.closing.load(Ordering::Acquire),
+            te_chunked,
+            expects_continue,
+            last_allowed: s.max_requests > 0 && served >= s.max_requests,
+            keep_alive_secs: (s.keep_alive_timeout > 0).then_some(s.keep_alive_timeout / 1000),
+            keep_alive_max: (s.max_requests > 0)
+                .then(|| s.max_requests.min(u32::MAX as u64) as u32),
+        };
+        let body_done = lock(&reader).body_complete();
+        let has_body = !body_done;
+        let mut req = IncomingMessage::new(
+            head,
+            socket.clone(),
+            has_body.then(|| (reader.clone(), seq)),
+            s.max_headers_count,
+        );
+        req.mark_complete_if_bodiless();
+        let mut res = ServerResponse::new(socket.clone(), info, conn.clone());
+
+        match expect {
+            Some(e) if is_100_continue(&e) => {
+                if let Some(f) = handlers.check_continue.first() {
+                    f(req, res);
+                } else {
+                    let _ = res.write_continue();
+                    dispatch(&handlers, req, res);
+                }
+            }
+            Some(_) => match handlers.check_expectation.first() {
+                Some(f) => f(req, res),
+                None => {
+                    res.set_status_code(417);
+                    let _ = res.write_head(417, None, std::iter::empty::<(&str, &str)>());
+                    let _ = res.end(&[]);
+                    drop(req);
+                }
+            },
+            None => dispatch(&handlers, req, res),
+        }
+
+        let keep_alive = conn.wait_done();
+        if !keep_alive || socket.is_destroyed() {
+            linger_close(&socket);
+            break;
+        }
+        let drained = {
+            let mut r = lock(&reader);
+            if r.seq != seq || r.body_complete() {
+                Ok(true)
+            } else {
+                r.drain_body(s.drain_limit)
+            }
+        };
+        if !matches!(drained, Ok(true)) {
+            linger_close(&socket);
+            break;
+        }
+    }
+    finish(&server, &socket);
+}
+
+fn finish(server: &ServerInner, socket: &Socket) {
+    socket.destroy();
+    server.forget(socket);
+}
+
+fn dispatch(handlers: &Handlers, req: IncomingMessage, res: ServerResponse) {
+    match handlers.request.as_ref() {
+        Some(f) => f(req, res),
+        None => drop((req, res)),
+    }
+}
+
+/// `Expect` contains the token `100-continue` (Node: `(^|\W)100-continue($|\W)`,
+/// case-insensitive).
+fn is_100_continue(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let pat = b"100-continue";
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    (0..b.len().saturating_sub(pat.len() - 1)).any(|i| {
+        b[i..].starts_with(pat)
+            && (i == 0 || !word(b[i - 1]))
+            && b.get(i + pat.len()).is_none_or(|&c| !word(c))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_100_continue;
+
+    #[test]
+    fn expect_100_continue_matches_as_a_word() {
+        assert!(is_100_continue("100-continue"));
+        assert!(is_100_continue("100-Continue"));
+        assert!(is_100_continue("foo, 100-continue"));
+        assert!(!is_100_continue("100-continuex"));
+        assert!(!is_100_continue("x100-continue"));
+        assert!(!is_100_continue("200-ok"));
+    }
+}

@@ -1,0 +1,726 @@
+//! [`Server`]: Node's `http.Server` on blocking sockets and a bounded thread pool.
+#![forbid(unsafe_code)]
+
+mod conn;
+mod pool;
+mod response;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub use response::ServerResponse;
+
+use crate::message::IncomingMessage;
+use crate::net::Socket;
+use crate::Error;
+use conn::lock;
+use pool::{Pool, PoolConfig};
+
+/// `server.timeout` (socket inactivity), from the seed documents: 120 000 ms. (Node 20: 0.)
+pub const DEFAULT_TIMEOUT_MS: u64 = 120_000;
+/// `server.headersTimeout` (Node 20): 60 000 ms.
+pub const DEFAULT_HEADERS_TIMEOUT_MS: u64 = 60_000;
+/// `server.requestTimeout` (Node 20): 300 000 ms.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 300_000;
+/// `server.keepAliveTimeout` (Node 20): 5 000 ms.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT_MS: u64 = 5_000;
+/// `server.maxHeadersCount`, from the seed documents: 1000 lines (0 = no limit).
+pub const DEFAULT_MAX_HEADERS_COUNT: usize = 1000;
+/// `server.maxHeaderSize` (Node 20): 16 384 bytes.
+pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
+/// `server.maxRequestsPerSocket` (Node 20): 0 = unlimited.
+pub const DEFAULT_MAX_REQUESTS_PER_SOCKET: u64 = 0;
+/// `server.maxConnections`: 0 = unlimited (Node 20: unlimited).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 0;
+/// The listen backlog, from the seed documents: 511.
+pub const DEFAULT_BACKLOG: u32 = 511;
+/// Worker threads kept even when idle.
+pub const DEFAULT_MIN_THREADS: usize = 0;
+/// The most worker threads, hence connections served at once. Each is a thread with a
+/// small stack; idle keep-alive connections hold one each.
+pub const DEFAULT_MAX_THREADS: usize = 16_384;
+/// Connections that wait for a worker when all are busy; beyond this the server answers
+/// `503` and closes.
+pub const DEFAULT_MAX_QUEUE: usize = 1024;
+/// Worker thread stack size (bytes). Only the pages a handler touches use memory.
+pub const DEFAULT_THREAD_STACK_SIZE: usize = 256 * 1024;
+/// An unread request body is drained up to this many bytes so the connection can serve
+/// the next request; a longer one closes the connection.
+pub const DEFAULT_DRAIN_LIMIT: u64 = 1024 * 1024;
+
+/// What `listen` bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerAddress {
+    /// A TCP address (port 0 is replaced by the port chosen).
+    Tcp(SocketAddr),
+    /// A Unix socket path.
+    Unix(PathBuf),
+}
+
+impl fmt::Display for ServerAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerAddress::Tcp(a) => write!(f, "{a}"),
+            ServerAddress::Unix(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+impl ServerAddress {
+    /// The port of a TCP address.
+    pub fn port(&self) -> Option<u16> {
+        match self {
+            ServerAddress::Tcp(a) => Some(a.port()),
+            ServerAddress::Unix(_) => None,
+        }
+    }
+}
+
+type RequestListener = Arc<dyn Fn(IncomingMessage, ServerResponse) + Send + Sync>;
+type TunnelListener = Arc<dyn Fn(IncomingMessage, Socket, Vec<u8>) + Send + Sync>;
+type SocketListener = Arc<dyn Fn(&Socket) + Send + Sync>;
+type OwnedSocketListener = Arc<dyn Fn(Socket) + Send + Sync>;
+type ErrorListener = Arc<dyn Fn(Error, Socket) + Send + Sync>;
+type Listener = Arc<dyn Fn() + Send + Sync>;
+
+/// The registered event listeners (copied on write, read once per connection).
+#[derive(Clone, Default)]
+pub(crate) struct Handlers {
+    pub request: Option<RequestListener>,
+    pub connection: Vec<SocketListener>,
+    pub close: Vec<Listener>,
+    pub listening: Vec<Listener>,
+    pub check_continue: Vec<RequestListener>,
+    pub check_expectation: Vec<RequestListener>,
+    pub connect: Vec<TunnelListener>,
+    pub upgrade: Vec<TunnelListener>,
+    pub client_error: Vec<ErrorListener>,
+    pub timeout: Vec<OwnedSocketListener>,
+}
+
+pub(crate) struct Config {
+    pub timeout: AtomicU64,
+    pub headers_timeout: AtomicU64,
+    pub request_timeout: AtomicU64,
+    pub keep_alive_timeout: AtomicU64,
+    pub max_requests_per_socket: AtomicU64,
+    pub max_connections: AtomicU64,
+    pub max_header_size: AtomicU64,
+    pub max_headers_count: AtomicU64,
+    pub drain_limit: AtomicU64,
+    pool: Mutex<PoolConfig>,
+}
+
+enum Bound {
+    Tcp(TcpListener),
+    #[cfg(unix)]
+    Unix(UnixListener, Option<PathBuf>),
+}
+
+struct Listening {
+    address: ServerAddress,
+    wake: ServerAddress,
+    accept_thread: Option<thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct Tracked {
+    next_id: u64,
+    conns: HashMap<u64, (Socket, Arc<AtomicBool>)>,
+    listening: bool,
+}
+
+pub(crate) struct ServerInner {
+    pub config: Config,
+    handlers: Mutex<Arc<Handlers>>,
+    listening: Mutex<Option<Listening>>,
+    tracked: Mutex<Tracked>,
+    closed_cv: Condvar,
+    pub closing: AtomicBool,
+    pool: Mutex<Option<Pool>>,
+}
+
+impl ServerInner {
+    pub fn handlers(&self) -> Arc<Handlers> {
+        lock(&self.handlers).clone()
+    }
+
+    /// Stop tracking a connection (closed, or handed over by an upgrade).
+    pub fn forget(&self, socket: &Socket) {
+        let mut t = lock(&self.tracked);
+        t.conns.retain(|_, (s, _)| !s.same_as(socket));
+        let all_gone = !t.listening && t.conns.is_empty();
+        drop(t);
+        if all_gone {
+            self.closed();
+        }
+    }
+
+    fn closed(&self) {
+        let t = lock(&self.tracked);
+        if t.listening || !t.conns.is_empty() || !self.closing.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        drop(t);
+        if let Some(pool) = lock(&self.pool).take() {
+            pool.shutdown();
+        }
+        for f in &self.handlers().close {
+            f();
+        }
+        self.closed_cv.notify_all();
+    }
+}
+
+/// An HTTP server (Node's `http.Server`).
+///
+/// Register listeners (`on_request`, `on_upgrade`, ...), set limits, then `listen`: it
+/// returns once the socket is bound and serving goes on in the background; `join` blocks
+/// until the server is closed. A `Server` is a cheap handle: clones share the server.
+///
+/// ```no_run
+/// use stdhttp::Server;
+/// let server = Server::new();
+/// server.on_request(|req, mut res| {
+///     res.set_header("Content-Type", "text/plain").unwrap();
+///     res.end(format!("you asked for {}\n", req.url()).as_bytes()).unwrap();
+/// });
+/// server.listen("127.0.0.1:0")?;
+/// println!("listening on {}", server.address().unwrap());
+/// server.close()?;
+/// server.join();
+/// # Ok::<(), stdhttp::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<ServerInner>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("address", &self.address())
+            .finish()
+    }
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server::new()
+    }
+}
+
+/// Create a server whose `request` listener is `listener` (Node's `http.createServer`).
+///
+/// ```no_run
+/// let server = stdhttp::create_server(|_req, mut res| {
+///     res.end(b"ok").unwrap();
+/// });
+/// server.listen("127.0.0.1:8080")?;
+/// server.join();
+/// # Ok::<(), stdhttp::Error>(())
+/// ```
+pub fn create_server(
+    listener: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
+) -> Server {
+    let server = Server::new();
+    server.on_request(listener);
+    server
+}
+
+macro_rules! setting {
+    ($(#[$doc:meta])* $get:ident, $set:ident, $field:ident, $t:ty) => {
+        $(#[$doc])*
+        pub fn $get(&self) -> $t {
+            self.inner.config.$field.load(Ordering::Relaxed) as $t
+        }
+        /// Set the value read by [`Server::
+        #[doc = stringify!($get)]
+        /// `] (applies to connections accepted afterwards).
+        pub fn $set(&self, value: $t) -> &Self {
+            self.inner.config.$field.store(value as u64, Ordering::Relaxed);
+            self
+        }
+    };
+}
+
+impl Server {
+    /// A server with no listeners and the default settings (see the `DEFAULT_*` constants).
+    pub fn new() -> Server {
+        Server {
+            inner: Arc::new(ServerInner {
+                config: Config {
+                    timeout: AtomicU64::new(DEFAULT_TIMEOUT_MS),
+                    headers_timeout: AtomicU64::new(DEFAULT_HEADERS_TIMEOUT_MS),
+                    request_timeout: AtomicU64::new(DEFAULT_REQUEST_TIMEOUT_MS),
+                    keep_alive_timeout: AtomicU64::new(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+                    max_requests_per_socket: AtomicU64::new(DEFAULT_MAX_REQUESTS_PER_SOCKET),
+                    max_connections: AtomicU64::new(DEFAULT_MAX_CONNECTIONS as u64),
+                    max_header_size: AtomicU64::new(DEFAULT_MAX_HEADER_SIZE as u64),
+                    max_headers_count: AtomicU64::new(DEFAULT_MAX_HEADERS_COUNT as u64),
+                    drain_limit: AtomicU64::new(DEFAULT_DRAIN_LIMIT),
+                    pool: Mutex::new(PoolConfig {
+                        min_threads: DEFAULT_MIN_THREADS,
+                        max_threads: DEFAULT_MAX_THREADS,
+                        max_queue: DEFAULT_MAX_QUEUE,
+                        stack_size: DEFAULT_THREAD_STACK_SIZE,
+                        idle_exit: Duration::from_secs(10),
+                    }),
+                },
+                handlers: Mutex::new(Arc::new(Handlers::default())),
+                listening: Mutex::new(None),
+                tracked: Mutex::new(Tracked::default()),
+                closed_cv: Condvar::new(),
+                closing: AtomicBool::new(false),
+                pool: Mutex::new(None),
+            }),
+        }
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Handlers)) -> &Self {
+        let mut h = lock(&self.inner.handlers);
+        f(Arc::make_mut(&mut h));
+        self
+    }
+
+    /// The `request` listener: gets each request and its response. A request and its
+    /// response can have only one owner, so a later `on_request` replaces the earlier one.
+    pub fn on_request(
+        &self,
+        f: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
+    ) -> &Self {
+        self.update(|h| h.request = Some(Arc::new(f)))
+    }
+
+    /// A new connection was accepted (runs on its worker thread, before its first request).
+    pub fn on_connection(&self, f: impl Fn(&Socket) + Send + Sync + 'static) -> &Self {
+        self.update(|h| h.connection.push(Arc::new(f)))
+    }
+
+    /// The server closed: it stopped listening and its last connection is gone.
+    pub fn on_close(&self, f: impl Fn() + Send + Sync + 'static) -> &Self {
+        self.update(|h| h.close.push(Arc::new(f)))
+    }
+
+    /// The server is bound (runs inside `listen`, before it returns).
+    pub fn on_listening(&self, f: impl Fn() + Send + Sync + 'static) -> &Self {
+        self.update(|h| h.listening.push(Arc::new(f)))
+    }
+
+    /// A request with `Expect: 100-continue`. Without this listener the server writes
+    /// `100 Continue` and emits `request`; with it, `request` is not emitted and the
+    /// listener decides (`res.write_continue()`, or a final status).
+    pub fn on_check_continue(
+        &self,
+        f: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
+    ) -> &Self {
+        self.update(|h| h.check_continue.insert(0, Arc::new(f)))
+    }
+
+    /// A request with another `Expect` value. Without this listener the server answers
+    /// `417 Expectation Failed`.
+    pub fn on_check_expectation(
+        &self,
+        f: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
+    ) -> &Self {
+        self.update(|h| h.check_expectation.insert(0, Arc::new(f)))
+    }
+
+    /// A CONNECT request: the listener gets the request, the socket (now its own) and the
+    /// bytes that arrived after the head. Without this listener the connection is closed
+    /// with no bytes written, as Node.
+    pub fn on_connect(
+        &self,
+        f: impl Fn(IncomingMessage, Socket, Vec<u8>) + Send + Sync + 'static,
+    ) -> &Self {
+        self.update(|h| h.connect.insert(0, Arc::new(f)))
+    }
+
+    /// A request asking to upgrade (`Connection: upgrade` + `Upgrade`): the listener gets
+    /// the request, the socket and the bytes after the head. Without this listener the
+    /// request is served as a normal request, as Node.
+    pub fn on_upgrade(
+        &self,
+        f: impl Fn(IncomingMessage, Socket, Vec<u8>) + Send + Sync + 'static,
+    ) -> &Self {
+        self.update(|h| h.upgrade.insert(0, Arc::new(f)))
+    }
+
+    /// A client error (`HPE_*` parse errors, `ERR_HTTP_REQUEST_TIMEOUT`). Without a
+    /// listener the server writes Node's 400/408/413/431 answer and closes; with one it
+    /// writes nothing and the listener owns the socket.
+    pub fn on_client_error(&self, f: impl Fn(Error, Socket) + Send + Sync + 'static) -> &Self {
+        self.update(|h| h.client_error.push(Arc::new(f)))
+    }
+
+    /// A socket was inactive for [`timeout`](Self::timeout) ms. Without a listener the
+    /// socket is destroyed; with one nothing happens automatically.
+    pub fn on_timeout(&self, f: impl Fn(Socket) + Send + Sync + 'static) -> &Self {
+        self.update(|h| h.timeout.push(Arc::new(f)))
+    }
+
+    setting!(
+        /// The socket inactivity timeout in ms (0 = none). Default [`DEFAULT_TIMEOUT_MS`].
+        timeout, set_timeout_ms, timeout, u64
+    );
+    setting!(
+        /// How long a request's head may take, in ms. Default [`DEFAULT_HEADERS_TIMEOUT_MS`].
+        headers_timeout, set_headers_timeout, headers_timeout, u64
+    );
+    setting!(
+        /// How long a whole request may take to arrive, in ms. Default
+        /// [`DEFAULT_REQUEST_TIMEOUT_MS`].
+        request_timeout, set_request_timeout, request_timeout, u64
+    );
+    setting!(
+        /// How long an idle keep-alive connection is kept, in ms (0 = no limit; closed at
+        /// this + 1 s, as Node). Default [`DEFAULT_KEEP_ALIVE_TIMEOUT_MS`].
+        keep_alive_timeout, set_keep_alive_timeout, keep_alive_timeout, u64
+    );
+    setting!(
+        /// Requests served per connection (0 = unlimited). Default
+        /// [`DEFAULT_MAX_REQUESTS_PER_SOCKET`].
+        max_requests_per_socket, set_max_requests_per_socket, max_requests_per_socket, u64
+    );
+    setting!(
+        /// Connections served at once; more are dropped (0 = unlimited). Default
+        /// [`DEFAULT_MAX_CONNECTIONS`].
+        max_connections, set_max_connections, max_connections, usize
+    );
+    setting!(
+        /// The most header bytes (target + names + values) a request may have. Default
+        /// [`DEFAULT_MAX_HEADER_SIZE`].
+        max_header_size, set_max_header_size, max_header_size, usize
+    );
+    setting!(
+        /// Header lines kept per request (0 = all). Default [`DEFAULT_MAX_HEADERS_COUNT`].
+        max_headers_count, set_max_headers_count, max_headers_count, usize
+    );
+    setting!(
+        /// The most bytes of an unread request body drained to keep the connection. Default
+        /// [`DEFAULT_DRAIN_LIMIT`].
+        drain_limit, set_drain_limit, drain_limit, u64
+    );
+
+    /// Set the inactivity timeout (Node's `server.setTimeout(ms, cb)`); `callback` becomes
+    /// a `timeout` listener.
+    pub fn set_timeout(
+        &self,
+        ms: u64,
+        callback: Option<Box<dyn Fn(Socket) + Send + Sync>>,
+    ) -> &Self {
+        self.set_timeout_ms(ms);
+        if let Some(cb) = callback {
+            self.update(|h| h.timeout.push(Arc::from(cb)));
+        }
+        self
+    }
+
+    fn pool_config(&self, f: impl FnOnce(&mut PoolConfig)) -> &Self {
+        f(&mut lock(&self.inner.config.pool));
+        self
+    }
+
+    /// The most worker threads (connections served at once). Default
+    /// [`DEFAULT_MAX_THREADS`]. Set before `listen`.
+    pub fn set_max_threads(&self, n: usize) -> &Self {
+        self.pool_config(|c| c.max_threads = n.max(1))
+    }
+
+    /// Worker threads kept when idle. Default [`DEFAULT_MIN_THREADS`]. Set before `listen`.
+    pub fn set_min_threads(&self, n: usize) -> &Self {
+        self.pool_config(|c| c.min_threads = n)
+    }
+
+    /// Connections waiting for a worker before the server sheds load with `503`. Default
+    /// [`DEFAULT_MAX_QUEUE`]. Set before `listen`.
+    pub fn set_max_queue(&self, n: usize) -> &Self {
+        self.pool_config(|c| c.max_queue = n)
+    }
+
+    /// Worker thread stack size in bytes. Default [`DEFAULT_THREAD_STACK_SIZE`]. Set before
+    /// `listen`.
+    pub fn set_thread_stack_size(&self, bytes: usize) -> &Self {
+        self.pool_config(|c| c.stack_size = bytes.max(64 * 1024))
+    }
+
+    /// The worker thread bound.
+    pub fn max_threads(&self) -> usize {
+        lock(&self.inner.config.pool).max_threads
+    }
+
+    /// Worker threads alive now.
+    pub fn threads(&self) -> usize {
+        lock(&self.inner.pool).as_ref().map_or(0, |p| p.threads())
+    }
+
+    /// Connections open now.
+    pub fn connections(&self) -> usize {
+        lock(&self.inner.tracked).conns.len()
+    }
+
+    /// Whether the server is listening.
+    pub fn listening(&self) -> bool {
+        lock(&self.inner.tracked).listening
+    }
+
+    /// What the server is bound to (port 0 → the port chosen); `None` when not listening.
+    pub fn address(&self) -> Option<ServerAddress> {
+        lock(&self.inner.listening)
+            .as_ref()
+            .map(|l| l.address.clone())
+    }
+
+    /// Bind TCP `addr` (e.g. `"127.0.0.1:0"`) with backlog 511 and serve in the background.
+    /// Errors: `EADDRINUSE`, `ERR_SERVER_ALREADY_LISTEN`.
+    pub fn listen(&self, addr: impl ToSocketAddrs) -> Result<(), Error> {
+        self.listen_with_backlog(addr, DEFAULT_BACKLOG)
+    }
+
+    /// [`listen`](Self::listen) with a backlog of your choice.
+    pub fn listen_with_backlog(&self, addr: impl ToSocketAddrs, backlog: u32) -> Result<(), Error> {
+        self.check_not_listening()?;
+        let listener = TcpListener::bind(addr)?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            crate::sys::set_backlog(listener.as_raw_fd(), backlog)?;
+        }
+        self.start(Bound::Tcp(listener))
+    }
+
+    /// Serve on a Unix socket at `path` (removed again when the server closes).
+    #[cfg(unix)]
+    pub fn listen_unix(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        self.check_not_listening()?;
+        let path = path.as_ref().to_path_buf();
+        let listener = UnixListener::bind(&path)?;
+        self.start(Bound::Unix(listener, Some(path)))
+    }
+
+    /// Serve on a TCP listener you bound yourself.
+    pub fn listen_on(&self, listener: TcpListener) -> Result<(), Error> {
+        self.check_not_listening()?;
+        self.start(Bound::Tcp(listener))
+    }
+
+    /// Serve on a Unix listener you bound yourself.
+    #[cfg(unix)]
+    pub fn listen_unix_on(&self, listener: UnixListener) -> Result<(), Error> {
+        self.check_not_listening()?;
+        self.start(Bound::Unix(listener, None))
+    }
+
+    /// Serve on a listening socket given by its file descriptor (Node's `listen({fd})`).
+    /// The server takes ownership of the descriptor and closes it when it closes; it must be
+    /// a listening TCP or Unix socket, open and not used elsewhere.
+    #[cfg(unix)]
+    pub fn listen_fd(&self, fd: std::os::fd::RawFd) -> Result<(), Error> {
+        self.check_not_listening()?;
+        if crate::sys::is_unix_socket(fd)? {
+            self.start(Bound::Unix(crate::sys::unix_listener_from_fd(fd), None))
+        } else {
+            self.start(Bound::Tcp(crate::sys::tcp_listener_from_fd(fd)))
+        }
+    }
+
+    fn check_not_listening(&self) -> Result<(), Error> {
+        if lock(&self.inner.listening).is_some() {
+            return Err(Error::new(
+                "ERR_SERVER_ALREADY_LISTEN",
+                "Listen method has been called more than once without closing.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn start(&self, bound: Bound) -> Result<(), Error> {
+        let mut listening = lock(&self.inner.listening);
+        if listening.is_some() {
+            return Err(Error::new(
+                "ERR_SERVER_ALREADY_LISTEN",
+                "Listen method has been called more than once without closing.",
+            ));
+        }
+        let (address, wake) = match &bound {
+            Bound::Tcp(l) => {
+                let a = l.local_addr()?;
+                let mut w = a;
+                if w.ip().is_unspecified() {
+                    w.set_ip(if a.is_ipv4() {
+                        std::net::Ipv4Addr::LOCALHOST.into()
+                    } else {
+                        std::net::Ipv6Addr::LOCALHOST.into()
+                    });
+                }
+                (ServerAddress::Tcp(a), ServerAddress::Tcp(w))
+            }
+            #[cfg(unix)]
+            Bound::Unix(l, _) => {
+                let p = l
+                    .local_addr()?
+                    .as_pathname()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                (ServerAddress::Unix(p.clone()), ServerAddress::Unix(p))
+            }
+        };
+        let pool = Pool::new(*lock(&self.inner.config.pool));
+        *lock(&self.inner.pool) = Some(pool.clone());
+        self.inner.closing.store(false, Ordering::Release);
+        lock(&self.inner.tracked).listening = true;
+        let inner = self.inner.clone();
+        let accept_thread = thread::Builder::new()
+            .name("stdhttp-accept".into())
+            .spawn(move || accept_loop(inner, bound, pool))?;
+        *listening = Some(Listening {
+            address,
+            wake,
+            accept_thread: Some(accept_thread),
+        });
+        drop(listening);
+        for f in &self.inner.handlers().listening {
+            f();
+        }
+        Ok(())
+    }
+
+    /// Stop accepting, close idle keep-alive connections, and let requests in flight finish
+    /// (their connections close once idle); `on_close` runs after the last connection.
+    /// Returns once the listener is closed. Error: `ERR_SERVER_NOT_RUNNING`.
+    pub fn close(&self) -> Result<(), Error> {
+        let listening = lock(&self.inner.listening).take();
+        let Some(mut listening) = listening else {
+            return Err(Error::new(
+                "ERR_SERVER_NOT_RUNNING",
+                "Server is not running.",
+            ));
+        };
+        self.inner.closing.store(true, Ordering::Release);
+        // wake the blocked accept with a connection of our own
+        match &listening.wake {
+            ServerAddress::Tcp(a) => {
+                let _ = TcpStream::connect_timeout(a, Duration::from_secs(1));
+            }
+            #[cfg(unix)]
+            ServerAddress::Unix(p) => {
+                let _ = UnixStream::connect(p);
+            }
+            #[cfg(not(unix))]
+            ServerAddress::Unix(_) => {}
+        }
+        if let Some(t) = listening.accept_thread.take() {
+            let _ = t.join();
+        }
+        self.close_idle_connections();
+        let all_gone = {
+            let mut t = lock(&self.inner.tracked);
+            t.listening = false;
+            t.conns.is_empty()
+        };
+        if all_gone {
+            self.inner.closed();
+        }
+        Ok(())
+    }
+
+    /// Close every connection that is between requests (Node's `closeIdleConnections`).
+    pub fn close_idle_connections(&self) {
+        let t = lock(&self.inner.tracked);
+        for (s, idle) in t.conns.values() {
+            if idle.load(Ordering::Acquire) {
+                s.destroy();
+            }
+        }
+    }
+
+    /// Close every connection, requests in flight included (Node's
+    /// `closeAllConnections`): the peers see a plain close.
+    pub fn close_all_connections(&self) {
+        let t = lock(&self.inner.tracked);
+        for (s, _) in t.conns.values() {
+            s.destroy();
+        }
+    }
+
+    /// Block until the server has closed (after [`close`](Self::close), once its last
+    /// connection is gone). Returns at once if it never listened.
+    pub fn join(&self) {
+        let mut t = lock(&self.inner.tracked);
+        while t.listening || !t.conns.is_empty() || self.inner.closing.load(Ordering::Acquire) {
+            t = match self.inner.closed_cv.wait(t) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+}
+
+/// The bytes sent to a connection the server has no room for.
+const SHED_RESPONSE: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
+fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
+    loop {
+        let accepted = match &bound {
+            Bound::Tcp(l) => l.accept().map(|(s, _)| {
+                let _ = s.set_nodelay(true);
+                Socket::from_tcp(s)
+            }),
+            #[cfg(unix)]
+            Bound::Unix(l, _) => l.accept().map(|(s, _)| Socket::from_unix(s)),
+        };
+        if inner.closing.load(Ordering::Acquire) && lock(&inner.listening).is_none() {
+            break;
+        }
+        let socket = match accepted {
+            Ok(s) => s,
+            Err(e) => {
+                // out of descriptors or the like: give the system a moment rather than spin
+                if !matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
+                ) {
+                    thread::sleep(Duration::from_millis(10));
+                }
+                continue;
+            }
+        };
+        let idle = Arc::new(AtomicBool::new(false));
+        {
+            let mut t = lock(&inner.tracked);
+            let max = inner.config.max_connections.load(Ordering::Relaxed) as usize;
+            if max > 0 && t.conns.len() >= max {
+                drop(t);
+                socket.destroy();
+                continue;
+            }
+            t.next_id += 1;
+            let id = t.next_id;
+            t.conns.insert(id, (socket.clone(), idle.clone()));
+        }
+        let accepted_at = Instant::now();
+        let job_inner = inner.clone();
+        let job_socket = socket.clone();
+        let job = Box::new(move || conn::serve(job_inner, job_socket, accepted_at, idle));
+        if pool.submit(job).is_err() {
+            let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
+            let _ = socket.write_all_vectored(&[SHED_RESPONSE]);
+            socket.destroy();
+            inner.forget(&socket);
+        }
+    }
+    #[cfg(unix)]
+    if let Bound::Unix(_, Some(path)) = &bound {
+        let _ = std::fs::remove_file(path);
+    }
+}

@@ -1,0 +1,471 @@
+//! [`ServerResponse`]: the response to one request (Node's `http.ServerResponse`).
+#![forbid(unsafe_code)]
+
+use std::cell::RefCell;
+use std::io;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::conn::ConnState;
+use crate::net::Socket;
+use crate::outgoing::{push_line, Framing, HeaderValue, Outgoing};
+use crate::proto::encode::{self, CRLF};
+use crate::Error;
+
+/// What the response needs to know about the request it answers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestInfo {
+    pub head_method: bool,
+    pub version: (u8, u8),
+    /// The parser's verdict (Node's `shouldKeepAlive`).
+    pub keep_alive: bool,
+    /// The request's `TE` header lists `chunked` (lets an HTTP/1.0 response be chunked).
+    pub te_chunked: bool,
+    /// The request expected `100 Continue` (the body waits for it).
+    pub expects_continue: bool,
+    /// This request reached `max_requests_per_socket`.
+    pub last_allowed: bool,
+    /// `Keep-Alive: timeout=` in seconds (None = no Keep-Alive header).
+    pub keep_alive_secs: Option<u64>,
+    /// `Keep-Alive: ..., max=` (the server's `max_requests_per_socket`, when set).
+    pub keep_alive_max: Option<u32>,
+}
+
+thread_local! {
+    static DATE: RefCell<(u64, Vec<u8>)> = const { RefCell::new((u64::MAX, Vec::new())) };
+}
+
+/// `Date: <now>\r\n`, formatted at most once a second per thread.
+pub(crate) fn push_date_line(buf: &mut Vec<u8>) {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    DATE.with(|cell| {
+        let mut cache = cell.borrow_mut();
+        if cache.0 != secs {
+            cache.1.clear();
+            cache.1.extend_from_slice(b"Date: ");
+            encode::write_http_date(&mut cache.1, secs);
+            cache.1.extend_from_slice(CRLF);
+            cache.0 = secs;
+        }
+        buf.extend_from_slice(&cache.1);
+    });
+}
+
+/// The response to one request (Node's `http.ServerResponse`), handed to
+/// [`Server::on_request`](crate::Server::on_request) with the request.
+///
+/// Set a status and headers, then write the body and [`end`](Self::end) it. Framing follows
+/// Node: `end(data)` alone sends `Content-Length`; once the body is streamed (`write`,
+/// `write_head`, `flush_headers` before `end`) it is chunked (HTTP/1.1) or delimited by
+/// closing the connection (HTTP/1.0). Responses to HEAD and 1xx/204/304 responses never
+/// carry a body.
+///
+/// Writes are buffered and coalesced: the head goes out with the first body bytes, and the
+/// buffer is sent when it passes 16 KiB, on [`flush`](std::io::Write::flush), and at
+/// `end`. Call `flush()` to push a stream (e.g. server-sent events) out now. Writes of 8 KiB
+/// or more go to the socket without a copy.
+///
+/// Dropping a response that was not ended ends it (an empty body if nothing was written).
+///
+/// ```no_run
+/// let server = stdhttp::create_server(|_req, mut res| {
+///     res.set_header("Content-Type", "text/plain").unwrap();
+///     res.end(b"Hello, World!").unwrap();
+/// });
+/// server.listen("127.0.0.1:8080")?;
+/// server.join();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct ServerResponse {
+    out: Outgoing,
+    status_code: u16,
+    status_message: Option<String>,
+    send_date: bool,
+    req: RequestInfo,
+    conn: Arc<ConnState>,
+    keep_alive: bool,
+    continue_sent: bool,
+}
+
+impl std::fmt::Debug for ServerResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerResponse")
+            .field("status_code", &self.status_code)
+            .field("headers_sent", &self.out.head_generated)
+            .field("finished", &self.out.finished)
+            .finish()
+    }
+}
+
+impl ServerResponse {
+    pub(crate) fn new(socket: Socket, req: RequestInfo, conn: Arc<ConnState>) -> ServerResponse {
+        ServerResponse {
+            out: Outgoing::new(socket),
+            status_code: 200,
+            status_message: None,
+            send_date: true,
+            keep_alive: req.keep_alive,
+            req,
+            conn,
+            continue_sent: false,
+        }
+    }
+
+    /// The status code to send (default 200).
+    pub fn status_code(&self) -> u16 {
+        self.status_code
+    }
+
+    /// Set the status code. Checked (100..=999) when the head is generated, as in Node.
+    pub fn set_status_code(&mut self, code: u16) -> &mut Self {
+        self.status_code = code;
+        self
+    }
+
+    /// The reason phrase to send: the one set, else `STATUS_CODES`' text, else `unknown`.
+    pub fn status_message(&self) -> &str {
+        match &self.status_message {
+            Some(m) => m,
+            None => encode::reason_for(self.status_code),
+        }
+    }
+
+    /// Set the reason phrase.
+    pub fn set_status_message(&mut self, message: impl Into<String>) -> &mut Self {
+        self.status_message = Some(message.into());
+        self
+    }
+
+    /// Whether a `Date` header is added (default true).
+    pub fn send_date(&self) -> bool {
+        self.send_date
+    }
+
+    /// Turn the automatic `Date` header on or off.
+    pub fn set_send_date(&mut self, send: bool) -> &mut Self {
+        self.send_date = send;
+        self
+    }
+
+    /// Set a header (a list gives one line per value). Names are case-insensitive; the case
+    /// last given is sent. Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`,
+    /// `ERR_HTTP_HEADERS_SENT`.
+    pub fn set_header(
+        &mut self,
+        name: &str,
+        value: impl Into<HeaderValue>,
+    ) -> Result<&mut Self, Error> {
+        self.out.set_header(name, value.into())?;
+        Ok(self)
+    }
+
+    /// A header's value (case-insensitive name).
+    pub fn get_header(&self, name: &str) -> Option<&HeaderValue> {
+        self.out.headers.get(name)
+    }
+
+    /// Every header, lower-case names, in the order first set.
+    pub fn get_headers(&self) -> Vec<(String, HeaderValue)> {
+        self.out.headers.to_vec()
+    }
+
+    /// Every header name, lower-case, in the order first set.
+    pub fn get_header_names(&self) -> Vec<String> {
+        self.out.headers.names()
+    }
+
+    /// Whether a header is set (case-insensitive).
+    pub fn has_header(&self, name: &str) -> bool {
+        self.out.headers.has(name)
+    }
+
+    /// Remove a header. Removing `Connection`, `Content-Length`, `Transfer-Encoding` or
+    /// `Date` also stops stdhttp from adding its own (as Node).
+    pub fn remove_header(&mut self, name: &str) -> Result<&mut Self, Error> {
+        if name.eq_ignore_ascii_case("date") && !self.out.head_generated {
+            self.send_date = false;
+        }
+        self.out.remove_header(name)?;
+        Ok(self)
+    }
+
+    /// Whether the head has been generated (Node's `headersSent`).
+    pub fn headers_sent(&self) -> bool {
+        self.out.head_generated
+    }
+
+    /// Whether `end` has completed and everything was handed to the socket.
+    pub fn finished(&self) -> bool {
+        self.out.finished
+    }
+
+    /// The connection this response goes out on.
+    pub fn socket(&self) -> &Socket {
+        &self.out.socket
+    }
+
+    /// Set the status, optionally the reason, and headers (merged over those set with
+    /// `set_header`; a name repeated here gives repeated lines), and generate the head.
+    /// Nothing is sent until the first body bytes, `end` or `flush_headers`.
+    pub fn write_head<K, V, I>(
+        &mut self,
+        status: u16,
+        reason: Option<&str>,
+        headers: I,
+    ) -> Result<&mut Self, Error>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<HeaderValue>,
+    {
+        if self.out.head_generated {
+            return Err(Error::new(
+                "ERR_HTTP_HEADERS_SENT",
+                "Cannot write headers after they are sent to the client",
+            ));
+        }
+        if !(100..=999).contains(&status) {
+            return Err(Error::new(
+                "ERR_HTTP_INVALID_STATUS_CODE",
+                format!("Invalid status code: {status}"),
+            ));
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for (k, v) in headers {
+            let name = k.as_ref();
+            let value: HeaderValue = v.into();
+            let lower = name.to_ascii_lowercase();
+            if seen.contains(&lower) {
+                let mut values = self
+                    .out
+                    .headers
+                    .get(name)
+                    .map(|h| h.values().to_vec())
+                    .unwrap_or_default();
+                values.extend(value.values().iter().cloned());
+                self.out.headers.set(name, HeaderValue::List(values))?;
+            } else {
+                self.out.headers.set(name, value)?;
+                seen.push(lower);
+            }
+        }
+        self.status_code = status;
+        if let Some(r) = reason {
+            self.status_message = Some(r.to_string());
+        }
+        self.generate_head(None)?;
+        Ok(self)
+    }
+
+    /// Send `HTTP/1.1 100 Continue` now (for a request that sent `Expect: 100-continue`).
+    pub fn write_continue(&mut self) -> Result<(), Error> {
+        self.continue_sent = true;
+        self.out
+            .socket
+            .write_all_vectored(&[b"HTTP/1.1 100 Continue\r\n\r\n"])
+            .map_err(Error::from)
+    }
+
+    fn generate_head(&mut self, known_length: Option<u64>) -> Result<(), Error> {
+        let code = self.status_code;
+        let reason = match &self.status_message {
+            Some(m) => m.as_str(),
+            None => encode::reason_for(code),
+        };
+        let mut head = Vec::with_capacity(256);
+        encode::write_status_line(&mut head, code, reason)?;
+        let h = &self.out.headers;
+        let has_body = !(self.req.head_method || code == 204 || code == 304 || code < 200);
+        h.render(&mut head);
+        if self.send_date && !h.has("date") {
+            push_date_line(&mut head);
+        }
+        let mut keep_alive = self.keep_alive && !self.req.last_allowed;
+        if self.req.expects_continue && !self.continue_sent {
+            keep_alive = false;
+        }
+        let user_te = h.get("transfer-encoding").is_some();
+        let user_chunked = h.has_token("transfer-encoding", "chunked");
+        let user_length = h.has("content-length");
+        let has_trailer = h.has("trailer");
+        let chunk_allowed = self.req.version >= (1, 1) || self.req.te_chunked;
+        let mut framing_line: Option<Vec<u8>> = None;
+        let framing = if !has_body {
+            if user_chunked {
+                keep_alive = false;
+            }
+            Framing::NoBody
+        } else if user_te {
+            if user_chunked {
+                Framing::Chunked
+            } else {
+                keep_alive = false;
+                Framing::Raw
+            }
+        } else if user_length {
+            Framing::Raw
+        } else if self.out.removed_length || self.out.removed_encoding {
+            keep_alive = false;
+            Framing::Raw
+        } else if let (Some(n), false) = (known_length, has_trailer) {
+            let mut line = Vec::new();
+            encode::write_content_length(&mut line, n);
+            framing_line = Some(line);
+            Framing::Raw
+        } else if chunk_allowed {
+            framing_line = Some(b"Transfer-Encoding: chunked\r\n".to_vec());
+            Framing::Chunked
+        } else {
+            keep_alive = false;
+            Framing::Raw
+        };
+        if has_trailer && framing != Framing::Chunked && has_body {
+            return Err(Error::new(
+                "ERR_HTTP_TRAILER_INVALID",
+                "Trailers are invalid with this transfer encoding",
+            ));
+        }
+        if h.get("connection").is_some() {
+            if h.has_token("connection", "close") {
+                keep_alive = false;
+            }
+        } else if !self.out.removed_connection {
+            if keep_alive {
+                head.extend_from_slice(b"Connection: keep-alive\r\n");
+                if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
+                    let value = match self.req.keep_alive_max {
+                        Some(max) => format!("timeout={secs}, max={max}"),
+                        None => format!("timeout={secs}"),
+                    };
+                    push_line(&mut head, "Keep-Alive", &value);
+                }
+            } else {
+                head.extend_from_slice(b"Connection: close\r\n");
+            }
+        }
+        if let Some(line) = framing_line {
+            head.extend_from_slice(&line);
+        }
+        head.extend_from_slice(CRLF);
+        self.keep_alive = keep_alive;
+        self.out.begin(&head, framing);
+        Ok(())
+    }
+
+    fn ensure_head(&mut self) -> Result<(), Error> {
+        if !self.out.head_generated {
+            self.generate_head(None)?;
+        }
+        Ok(())
+    }
+
+    fn mark_started(&self) {
+        self.conn.response_started.store(true, Ordering::Release);
+    }
+
+    /// Write body bytes. Returns `false` when they passed the 16 KiB high-water mark (they
+    /// were sent before this returns, and the `drain` listeners ran), as Node's `write`.
+    /// After `end`: `ERR_STREAM_WRITE_AFTER_END`.
+    pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
+        if self.out.ended {
+            return Err(Outgoing::write_after_end());
+        }
+        self.ensure_head()?;
+        self.mark_started();
+        self.out.write_body(data)
+    }
+
+    /// Add trailers, sent after a chunked body (silently dropped otherwise, as Node).
+    /// Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`.
+    pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), Error> {
+        self.out.add_trailers(trailers)
+    }
+
+    /// Generate and send the head now.
+    pub fn flush_headers(&mut self) -> Result<(), Error> {
+        self.ensure_head()?;
+        self.mark_started();
+        self.out.flush()
+    }
+
+    /// Finish the response with `data` as its last bytes. If nothing was written yet the
+    /// head says `Content-Length: data.len()`. Ending twice with no data does nothing; with
+    /// data it is `ERR_STREAM_WRITE_AFTER_END`.
+    pub fn end(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.out.ended {
+            return self.out.end(data);
+        }
+        if !self.out.head_generated {
+            self.generate_head(Some(data.len() as u64))?;
+        }
+        self.mark_started();
+        let r = self.out.end(data);
+        self.complete();
+        r
+    }
+
+    /// Set the socket's inactivity timeout; `callback` runs when it fires (then the socket
+    /// is not destroyed automatically, as Node).
+    pub fn set_timeout(
+        &mut self,
+        ms: u64,
+        callback: Option<Box<dyn Fn(&Socket) + Send + Sync>>,
+    ) -> io::Result<()> {
+        self.out.socket.set_timeout(ms)?;
+        if let Some(cb) = callback {
+            self.conn.add_timeout_listener(cb);
+        }
+        Ok(())
+    }
+
+    /// Run `f` when the response has been handed to the socket (Node's `finish`).
+    pub fn on_finish(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.out.on_finish.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` when the response is done with: after `finish`, or when the connection
+    /// failed first.
+    pub fn on_close(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.out.on_close.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` after a `write` that returned `false` has been sent.
+    pub fn on_drain(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.out.on_drain.push(Box::new(f));
+        self
+    }
+
+    fn complete(&mut self) {
+        let keep = self.keep_alive && !self.out.failed() && self.out.finished;
+        self.conn.response_done(keep);
+        self.out.close();
+    }
+}
+
+impl io::Write for ServerResponse {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        ServerResponse::write(self, buf).map_err(io::Error::other)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_headers().map_err(io::Error::other)
+    }
+}
+
+impl Drop for ServerResponse {
+    fn drop(&mut self) {
+        if !self.out.ended {
+            if self.end(&[]).is_err() {
+                self.complete();
+            }
+        } else if !self.conn.is_done() {
+            self.complete();
+        }
+    }
+}
