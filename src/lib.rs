@@ -43,9 +43,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod client;
 mod error;
 pub mod proto;
 
+pub use client::{AgentChoice, RequestOptions};
 pub use error::Error;
 pub use proto::parser;
 pub use proto::status::{status_text, METHODS, STATUS_CODES};
