@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod client;
 mod error;
 mod message;
 mod net;
@@ -53,6 +54,7 @@ mod server;
 #[allow(unsafe_code)]
 mod sys;
 
+pub use client::{AgentChoice, RequestOptions};
 pub use error::Error;
 pub use message::IncomingMessage;
 pub use net::{Socket, Transport};

@@ -108,6 +108,29 @@ pub fn validate_method(method: &str) -> Result<(), Error> {
     check_token("Method", method)
 }
 
+/// Checks a request path (request target) as Node's `ClientRequest` does: every char must be in
+/// `U+0021`–`U+00FF` (no space, no controls, nothing above latin1). `U+007F` and latin1 chars
+/// pass, as in Node.
+///
+/// Error: `ERR_UNESCAPED_CHARACTERS`, `Request path contains unescaped characters`.
+///
+/// ```
+/// use stdhttp::proto::encode::validate_path;
+///
+/// assert!(validate_path("/caf\u{e9}?q=1").is_ok());
+/// assert_eq!(validate_path("/a b").unwrap_err().code(), "ERR_UNESCAPED_CHARACTERS");
+/// ```
+pub fn validate_path(path: &str) -> Result<(), Error> {
+    if is_path(path) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            "ERR_UNESCAPED_CHARACTERS",
+            "Request path contains unescaped characters",
+        ))
+    }
+}
+
 fn check_token(what: &str, s: &str) -> Result<(), Error> {
     if is_token(s.as_bytes()) {
         Ok(())
@@ -227,12 +250,7 @@ pub fn write_status_line(buf: &mut Vec<u8>, code: u16, reason: &str) -> Result<(
 /// assert_eq!(err.code(), "ERR_UNESCAPED_CHARACTERS");
 /// ```
 pub fn write_request_line(buf: &mut Vec<u8>, method: &str, path: &str) -> Result<(), Error> {
-    if !is_path(path) {
-        return Err(Error::new(
-            "ERR_UNESCAPED_CHARACTERS",
-            "Request path contains unescaped characters",
-        ));
-    }
+    validate_path(path)?;
     validate_method(method)?;
     let path = if path.is_empty() { "/" } else { path };
     buf.reserve(method.len() + path.len() + b"  HTTP/1.1\r\n".len());
