@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::net::Socket;
-use crate::parser::{BodyKind, Fields, Flow, Handler, Head, Kind, Limits, Parser};
+use crate::parser::{Fields, Flow, Handler, Head, Kind, Limits, Parser};
 use crate::proto::headers::{latin1, Headers, RawHeaders};
 use crate::Error;
 
@@ -31,7 +31,6 @@ pub(crate) struct HeadData {
     pub version: (u8, u8),
     pub raw_headers: RawHeaders,
     pub headers: Headers,
-    pub body: Option<BodyKind>,
     pub keep_alive: bool,
     pub upgrade: bool,
     pub host_missing: bool,
@@ -57,7 +56,6 @@ impl HeadData {
             version: head.version(),
             raw_headers,
             headers,
-            body: Some(head.body_kind()),
             keep_alive: head.keep_alive(),
             upgrade: head.upgrade(),
             host_missing: head.host_missing(),
@@ -98,6 +96,8 @@ pub(crate) struct HeadPolicy {
     /// Hand the connection over right after the head when it asks for it (a server with an
     /// `upgrade` listener, or CONNECT).
     pub take_upgrade: bool,
+    /// The request was CONNECT: a 2xx response hands the connection over.
+    pub connect_response: bool,
 }
 
 /// The per-message results of parsing.
@@ -115,7 +115,9 @@ struct Progress {
 impl Handler for Progress {
     fn on_headers_complete(&mut self, head: &Head<'_>) -> Flow {
         self.head = Some(HeadData::from_head(head));
-        if self.policy.skip_body {
+        if self.policy.connect_response && (200..300).contains(&head.status()) {
+            Flow::Upgrade
+        } else if self.policy.skip_body {
             Flow::SkipBody
         } else if head.upgrade()
             && (self.policy.take_upgrade
@@ -200,22 +202,12 @@ impl Reader {
         }
     }
 
-    /// Bytes received but not parsed yet.
-    pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
     /// Take the bytes received but not parsed (after an upgrade: the tunnel's first bytes).
     pub fn take_buffered(&mut self) -> Vec<u8> {
         let v = self.buf[self.start..self.end].to_vec();
         self.start = 0;
         self.end = 0;
         v
-    }
-
-    /// Whether the peer closed its side.
-    pub fn saw_eof(&self) -> bool {
-        self.eof
     }
 
     /// Read more bytes from the socket, honouring the deadline and inactivity bound.
@@ -549,10 +541,6 @@ impl IncomingMessage {
         self.done = Some(hook);
     }
 
-    pub(crate) fn head(&self) -> &HeadData {
-        &self.head
-    }
-
     /// The request method (`GET`, ...); `None` on a response (Node: `null`).
     pub fn method(&self) -> Option<&str> {
         self.head.method
@@ -697,7 +685,7 @@ impl IncomingMessage {
 
     fn error_for(&self, e: io::Error) -> Error {
         match &self.error {
-            Some(err) => err.duplicate(),
+            Some(err) => err.clone(),
             None => Error::from(e),
         }
     }
@@ -777,7 +765,7 @@ impl Read for IncomingMessage {
                     Ok(n) => Ok((n, None, false)),
                     Err(why) => {
                         let err = match &why {
-                            ReadError::Parse(e) => e.duplicate(),
+                            ReadError::Parse(e) => e.clone(),
                             ReadError::Deadline | ReadError::Inactive => {
                                 Error::new("ETIMEDOUT", "the request body timed out")
                             }
@@ -814,10 +802,24 @@ impl Read for IncomingMessage {
     }
 }
 
+/// A client response dropped before its end is drained up to this many bytes (within
+/// [`DROP_DRAIN_TIME`]) so its connection can be reused; a longer one closes it.
+const DROP_DRAIN_LIMIT: u64 = 64 * 1024;
+const DROP_DRAIN_TIME: Duration = Duration::from_secs(1);
+
 impl Drop for IncomingMessage {
     fn drop(&mut self) {
         if let Some(done) = self.done.take() {
-            done(self.complete);
+            let mut finished = self.complete;
+            if let (false, Body::Conn(r, seq)) = (finished, &self.body) {
+                let mut r = lock(r);
+                if r.seq == *seq {
+                    r.deadline = Some(Instant::now() + DROP_DRAIN_TIME);
+                    finished = matches!(r.drain_body(DROP_DRAIN_LIMIT), Ok(true));
+                    r.deadline = None;
+                }
+            }
+            done(finished);
         }
         self.fire_close();
     }
