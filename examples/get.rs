@@ -30,7 +30,7 @@ fn main() {
     let result = stdhttp::get(url.as_str()).and_then(|mut res| {
         let mut body = Vec::new();
         res.read_to_end(&mut body)
-            .map_err(|e| res.error().map(|e| e.clone()).unwrap_or_else(|| e.into()))?;
+            .map_err(|e| res.error().cloned().unwrap_or_else(|| e.into()))?;
         Ok((res, body))
     });
     match (result, as_json) {

@@ -439,6 +439,7 @@ fn lock(r: &Mutex<Reader>) -> MutexGuard<'_, Reader> {
 
 type DataListener = Box<dyn FnMut(&[u8]) + Send>;
 type Listener = Box<dyn FnMut() + Send>;
+type ErrorListener = Box<dyn FnMut(&Error) + Send>;
 
 /// A received message: the request in the server's `on_request`, the response the client's
 /// `end()`/`get()` returns (Node's `http.IncomingMessage`).
@@ -468,7 +469,7 @@ pub struct IncomingMessage {
     on_data: Vec<DataListener>,
     on_end: Vec<Listener>,
     on_close: Vec<Listener>,
-    on_error: Vec<Box<dyn FnMut(&Error) + Send>>,
+    on_error: Vec<ErrorListener>,
     done: Option<DoneHook>,
     encoding: Option<String>,
     max_headers_count: usize,

@@ -54,10 +54,11 @@ type ResponseListener = Box<dyn FnMut(&mut IncomingMessage) + Send>;
 type InfoListener = Box<dyn FnMut(&IncomingMessage) + Send>;
 type TunnelListener = Box<dyn FnMut(IncomingMessage, Socket, Vec<u8>) + Send>;
 type ErrorListener = Box<dyn FnMut(&Error) + Send>;
+type SocketListener = Box<dyn FnMut(&Socket) + Send>;
 
 #[derive(Default)]
 struct Listeners {
-    socket: Vec<Box<dyn FnMut(&Socket) + Send>>,
+    socket: Vec<SocketListener>,
     response: Vec<ResponseListener>,
     continue_: Vec<Listener>,
     information: Vec<InfoListener>,
@@ -320,9 +321,11 @@ impl ClientRequest {
             } else {
                 Framing::Raw
             }
-        } else if h.has("content-length") || self.out.removed_length || self.out.removed_encoding {
-            Framing::Raw
-        } else if bodiless_by_default(&self.method) {
+        } else if h.has("content-length")
+            || self.out.removed_length
+            || self.out.removed_encoding
+            || bodiless_by_default(&self.method)
+        {
             Framing::Raw
         } else if let Some(n) = known_length {
             encode::write_content_length(&mut head, n);
