@@ -16,8 +16,12 @@ use crate::parser::{Fields, Flow, Handler, Head, Kind, Limits, Parser};
 use crate::proto::headers::{latin1, Headers, RawHeaders};
 use crate::Error;
 
-/// Bytes read from the socket at a time.
-const READ_CHUNK: usize = 16 * 1024;
+/// The read buffer a connection starts with (small: idle connections keep it).
+const FIRST_READ: usize = 4 * 1024;
+/// The read buffer grows (while reads fill it) up to this.
+const MAX_READ: usize = 64 * 1024;
+/// How far past its deadline a read may block before the socket timeout is set again.
+const REARM_SLACK: Duration = Duration::from_millis(20);
 /// Decoded body bytes collected before the parser pauses for the reader to catch up.
 const BODY_BATCH: usize = 64 * 1024;
 
@@ -227,7 +231,7 @@ impl Reader {
                 self.start = 0;
             }
             if self.buf.len() - self.end < 1024 {
-                let grow = READ_CHUNK.max(self.buf.len());
+                let grow = FIRST_READ.max(self.buf.len());
                 self.buf.resize(self.buf.len() + grow, 0);
             }
         }
@@ -242,9 +246,11 @@ impl Reader {
                 (Some(r), Some(i)) => Some(r.min(i)),
                 (r, i) => r.or(i),
             };
+            // a read may block up to REARM_SLACK past the deadline; that saves a
+            // setsockopt per request on a keep-alive connection
             let rearm = match (want, self.armed) {
                 (None, None) => false,
-                (Some(w), Some(a)) => w < a || w > a.saturating_mul(2),
+                (Some(w), Some(a)) => w + REARM_SLACK < a || w > a.saturating_mul(2),
                 _ => true,
             };
             if rearm {
@@ -258,7 +264,13 @@ impl Reader {
                     return Ok(0);
                 }
                 Ok(n) => {
+                    let was_full = self.end + n == self.buf.len();
                     self.end += n;
+                    if was_full && self.buf.len() < MAX_READ {
+                        // more is probably waiting: read bigger pieces from now on
+                        let grow = self.buf.len();
+                        self.buf.resize(self.buf.len() + grow, 0);
+                    }
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
