@@ -54,7 +54,11 @@ mod server;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use client::{AgentChoice, RequestOptions};
+#[allow(deprecated)]
+pub use client::{
+    create_client, get, global_agent, request, Agent, AgentChoice, AgentOptions, Client,
+    ClientRequest, IntoRequestOptions, RequestOptions, Scheduling, CONTINUE_TIMEOUT,
+};
 pub use error::Error;
 pub use message::IncomingMessage;
 pub use net::{Socket, Transport};

@@ -2,7 +2,6 @@
 //!
 //! Each block calls one libc function on a file descriptor the caller owns, with arguments
 //! that live for the duration of the call.
-#![allow(unsafe_code)]
 
 use std::io;
 #[cfg(unix)]

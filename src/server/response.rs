@@ -13,6 +13,9 @@ use crate::outgoing::{push_line, Framing, HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
 use crate::Error;
 
+/// A callback for [`ServerResponse::set_timeout`].
+pub type TimeoutCallback = Box<dyn Fn(&Socket) + Send + Sync>;
+
 /// What the response needs to know about the request it answers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RequestInfo {
@@ -410,11 +413,7 @@ impl ServerResponse {
 
     /// Set the socket's inactivity timeout; `callback` runs when it fires (then the socket
     /// is not destroyed automatically, as Node).
-    pub fn set_timeout(
-        &mut self,
-        ms: u64,
-        callback: Option<Box<dyn Fn(&Socket) + Send + Sync>>,
-    ) -> io::Result<()> {
+    pub fn set_timeout(&mut self, ms: u64, callback: Option<TimeoutCallback>) -> io::Result<()> {
         self.out.socket.set_timeout(ms)?;
         if let Some(cb) = callback {
             self.conn.add_timeout_listener(cb);
