@@ -13,8 +13,10 @@
 
 use std::io::{Read, Write};
 use std::process::exit;
+use std::sync::mpsc;
+use std::time::Duration;
 
-use stdhttp::{IncomingMessage, Server, Socket};
+use stdhttp::{IncomingMessage, RequestOptions, Server, Socket};
 
 /// Every read and write in this example gives up after this long, so it cannot hang.
 const TIMEOUT_MS: u64 = 5_000;
@@ -56,47 +58,10 @@ Connection: Upgrade\r\n\
     socket.destroy();
 }
 
-/// Read until the end of a response head; returns the head and any bytes after it.
-fn read_head(socket: &mut Socket) -> std::io::Result<(String, Vec<u8>)> {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    loop {
-        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-            let rest = got.split_off(end + 4);
-            return Ok((String::from_utf8_lossy(&got).into_owned(), rest));
-        }
-        if got.len() > 64 * 1024 {
-            return Err(std::io::Error::other("response head too large"));
-        }
-        let n = socket.read(&mut buf)?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        got.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// The seed's client side. It speaks HTTP over a raw [`Socket`] because stdhttp's client is
-/// not written yet; once it is, this becomes `stdhttp::request(...)` with an `on_upgrade`
-/// listener, as in the seed.
-fn client(port: u16) -> std::io::Result<()> {
-    let mut socket = Socket::connect(("127.0.0.1", port))?;
+/// Send `message` through the upgraded connection, read the echo back, then close our
+/// side and wait for the server's close.
+fn talk(socket: &mut Socket, mut echoed: Vec<u8>, message: &[u8]) -> std::io::Result<Vec<u8>> {
     socket.set_timeout(TIMEOUT_MS)?;
-    write!(
-        socket,
-        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
-    )?;
-    let (head, mut echoed) = read_head(&mut socket)?;
-    let status = head.lines().next().unwrap_or("");
-    if !status.starts_with("HTTP/1.1 101 ") {
-        return Err(std::io::Error::other(format!(
-            "expected a 101, got {status:?}"
-        )));
-    }
-    println!("got upgraded!");
-    print!("{head}");
-
-    let message = b"hello through the upgraded connection";
     socket.write_all(message)?;
     let mut buf = [0u8; 1024];
     while echoed.len() < message.len() {
@@ -106,13 +71,50 @@ fn client(port: u16) -> std::io::Result<()> {
         }
         echoed.extend_from_slice(&buf[..n]);
     }
-    println!("echoed: {}", String::from_utf8_lossy(&echoed));
-    if echoed != message {
-        return Err(std::io::Error::other("the echo differs from what was sent"));
-    }
     // our FIN ends the server's echo loop; its FIN ends this one
     socket.end();
     while socket.read(&mut buf)? > 0 {}
+    socket.destroy();
+    Ok(echoed)
+}
+
+/// The seed's client side, on stdhttp's client: the `upgrade` listener gets the `101`, the
+/// socket (now ours) and any bytes that came after the head.
+fn client(port: u16) -> Result<(), String> {
+    let opts = RequestOptions::new()
+        .hostname("127.0.0.1")
+        .port(port)
+        .timeout(TIMEOUT_MS)
+        .header("Connection", "Upgrade")
+        .header("Upgrade", "websocket");
+    let (tx, rx) = mpsc::channel();
+    let mut req = stdhttp::request(opts).map_err(|e| e.to_string())?;
+    req.on_upgrade(move |res, mut socket, head| {
+        println!("got upgraded!");
+        println!(
+            "HTTP/{} {} {}",
+            res.http_version(),
+            res.status_code(),
+            res.status_message()
+        );
+        for (name, value) in res.raw_headers().iter() {
+            println!("{name}: {value}");
+        }
+        let message = b"hello through the upgraded connection";
+        let outcome = talk(&mut socket, head, message).map_err(|e| e.to_string());
+        let _ = tx.send(outcome.map(|echoed| (echoed, message.to_vec())));
+    });
+    let res = req.end(&[]).map_err(|e| e.to_string())?;
+    if res.status_code() != 101 {
+        return Err(format!("expected a 101, got {}", res.status_code()));
+    }
+    let (echoed, sent) = rx
+        .recv_timeout(Duration::from_millis(TIMEOUT_MS))
+        .map_err(|_| "the upgrade listener did not run".to_string())??;
+    println!("echoed: {}", String::from_utf8_lossy(&echoed));
+    if echoed != sent {
+        return Err("the echo differs from what was sent".into());
+    }
     Ok(())
 }
 
