@@ -19,10 +19,11 @@
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::exit;
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use stdhttp::{IncomingMessage, Server, Socket};
+use stdhttp::{IncomingMessage, RequestOptions, Server, Socket};
 
 /// A tunnel with no traffic either way for this long is torn down.
 const TUNNEL_IDLE_MS: u64 = 60_000;
@@ -157,69 +158,73 @@ fn start(proxy_port: u16) -> Result<(Server, u16, Server, u16), stdhttp::Error> 
     Ok((origin, op, proxy, pp))
 }
 
-/// Read a response head (up to the blank line); returns it and the bytes after it.
-fn read_head(socket: &Socket) -> std::io::Result<(String, Vec<u8>)> {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    loop {
-        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-            let rest = got.split_off(end + 4);
-            return Ok((String::from_utf8_lossy(&got).into_owned(), rest));
-        }
-        if got.len() > 64 * 1024 {
-            return Err(std::io::Error::other("response head too large"));
-        }
-        let n = (&*socket).read(&mut buf)?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        got.extend_from_slice(&buf[..n]);
-    }
+/// What the `connect` listener saw: the proxy's status line and the origin's answer.
+type Tunnelled = Result<(String, Vec<u8>), String>;
+
+/// Ask the proxy for a tunnel to `target` with stdhttp's client, as the seed's client does
+/// with Node's: `method: 'CONNECT'`, `path: target`, and a `connect` listener that gets the
+/// tunnel's socket. Through it, send a GET for `path` and read the whole answer.
+fn through_tunnel(
+    proxy_port: u16,
+    target: &str,
+    path: &str,
+) -> Result<(u16, Option<Tunnelled>), String> {
+    let opts = RequestOptions::new()
+        .hostname("127.0.0.1")
+        .port(proxy_port)
+        .method("CONNECT")
+        .path(target)
+        .timeout(CLIENT_TIMEOUT_MS);
+    let (tx, rx) = mpsc::channel::<Tunnelled>();
+    let mut req = stdhttp::request(opts).map_err(|e| e.to_string())?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n");
+    req.on_connect(move |res, socket, head| {
+        let status = format!(
+            "HTTP/{} {} {}",
+            res.http_version(),
+            res.status_code(),
+            res.status_message()
+        );
+        let mut answer = head;
+        let outcome = socket
+            .set_timeout(CLIENT_TIMEOUT_MS)
+            .and_then(|()| (&socket).write_all(request.as_bytes()))
+            .and_then(|()| (&socket).read_to_end(&mut answer));
+        socket.destroy();
+        let _ = tx.send(outcome.map(|_| (status, answer)).map_err(|e| e.to_string()));
+    });
+    let res = req.end(&[]).map_err(|e| e.to_string())?;
+    // the listener runs only for a 2xx answer; anything else comes back as the response
+    let tunnelled = (200..300)
+        .contains(&res.status_code())
+        .then(|| rx.recv_timeout(Duration::from_millis(CLIENT_TIMEOUT_MS)))
+        .map(|r| {
+            r.map_err(|_| "the connect listener did not run".to_string())
+                .and_then(|t| t)
+        });
+    Ok((res.status_code(), tunnelled))
 }
 
-/// Ask the proxy for a tunnel to `target`; returns the socket and the proxy's status line.
-fn connect_through(proxy_port: u16, target: &str) -> std::io::Result<(Socket, String, Vec<u8>)> {
-    let socket = Socket::connect(("127.0.0.1", proxy_port))?;
-    socket.set_timeout(CLIENT_TIMEOUT_MS)?;
-    write!(
-        &socket,
-        "CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n"
-    )?;
-    let (head, rest) = read_head(&socket)?;
-    let status = head.lines().next().unwrap_or("").to_string();
-    Ok((socket, status, rest))
-}
-
-/// The seed's client. It speaks HTTP over a raw [`Socket`] because stdhttp's client is not
-/// written yet; once it is, this becomes `stdhttp::request(...)` with `method("CONNECT")`
-/// and an `on_connect` listener, as in the seed.
-fn client(proxy_port: u16, origin_port: u16) -> std::io::Result<()> {
+/// The seed's client, on stdhttp's client.
+fn client(proxy_port: u16, origin_port: u16) -> Result<(), String> {
     let target = format!("127.0.0.1:{origin_port}");
-    let (socket, status, mut answer) = connect_through(proxy_port, &target)?;
-    if !status.starts_with("HTTP/1.1 200 ") {
-        return Err(std::io::Error::other(format!("CONNECT: got {status:?}")));
-    }
+    let (code, tunnelled) = through_tunnel(proxy_port, &target, "/through/the/tunnel")?;
+    let Some(tunnelled) = tunnelled else {
+        return Err(format!("CONNECT {target}: got {code}"));
+    };
+    let (status, answer) = tunnelled?;
     println!("got connected! ({status})");
-    write!(
-        &socket,
-        "GET /through/the/tunnel HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n"
-    )?;
-    (&socket).read_to_end(&mut answer)?;
-    socket.destroy();
     let text = String::from_utf8_lossy(&answer);
     print!("{text}");
     if !text.starts_with("HTTP/1.1 200 ") || !text.contains("hello from the origin") {
-        return Err(std::io::Error::other(
-            "the origin's answer did not come through",
-        ));
+        return Err("the origin's answer did not come through".into());
     }
 
     // the proxy only tunnels to this machine (no name is resolved for a refused host)
-    let (socket, status, _) = connect_through(proxy_port, "example.com:80")?;
-    socket.destroy();
-    println!("CONNECT example.com:80 -> {status}");
-    if !status.starts_with("HTTP/1.1 403 ") {
-        return Err(std::io::Error::other("a non-local tunnel was not refused"));
+    let (code, tunnelled) = through_tunnel(proxy_port, "example.com:80", "/")?;
+    println!("CONNECT example.com:80 -> {code}");
+    if code != 403 || tunnelled.is_some() {
+        return Err("a non-local tunnel was not refused".into());
     }
     Ok(())
 }
