@@ -9,6 +9,7 @@
 //!
 //! ```text
 //! cargo run --example upgrade
+//! cargo run --example upgrade -- --serve 8080   # just the server, until killed
 //! ```
 
 use std::io::{Read, Write};
@@ -119,18 +120,37 @@ fn client(port: u16) -> Result<(), String> {
 }
 
 fn main() {
+    let mut args = std::env::args().skip(1);
+    let serve = match (
+        args.next().as_deref(),
+        args.next().map(|p| p.parse::<u16>()),
+    ) {
+        (None, _) => None,
+        (Some("--serve"), Some(Ok(p))) => Some(p),
+        _ => {
+            eprintln!("usage: upgrade [--serve PORT]");
+            exit(2);
+        }
+    };
     let server = Server::new();
     server.on_request(|_req, mut res| {
         let _ = res.write_head(200, None, [("Content-Type", "text/plain")]);
         let _ = res.end(b"okay");
     });
     server.on_upgrade(on_upgrade);
-    if let Err(e) = server.listen("127.0.0.1:0") {
+    if let Err(e) = server.listen(("127.0.0.1", serve.unwrap_or(0))) {
         eprintln!("upgrade: cannot listen: {e}");
         exit(1);
     }
     let port = server.address().and_then(|a| a.port()).unwrap_or(0);
     eprintln!("server: listening on 127.0.0.1:{port}");
+    if serve.is_some() {
+        // just the server, for other clients (tests/interop_echo.rs drives it with Node)
+        println!("LISTENING 127.0.0.1:{port}");
+        let _ = std::io::stdout().flush();
+        server.join();
+        return;
+    }
 
     let outcome = client(port);
     let _ = server.close();
