@@ -292,3 +292,75 @@ fn node_http_client_drives_the_echo_example() {
     assert_eq!(s(line, &["url"]), "127.0.0.1:1");
     assert_eq!(s(line, &["head"]), "");
 }
+
+/// Node's `upgrade` and `connect` listeners against stdhttp servers that really switch
+/// protocols: `examples/upgrade --serve` (101, then echo) and `examples/proxy --serve`
+/// (a CONNECT tunnel to its local origin; other hosts get 403).
+#[test]
+fn node_http_client_upgrades_and_tunnels_through_the_examples() {
+    if !have_tool("node") {
+        return;
+    }
+    let (Some(upgrade_bin), Some(proxy_bin)) =
+        (example_or_skip("upgrade"), example_or_skip("proxy"))
+    else {
+        return;
+    };
+    let upgrade = Running::start(&upgrade_bin, &["--serve", "0"], "LISTENING");
+    let proxy = Running::start(&proxy_bin, &["--serve", "0"], "PROXY");
+    let origin = proxy
+        .lines
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the proxy example prints its origin");
+    let origin_port = origin
+        .strip_prefix("ORIGIN 127.0.0.1:")
+        .unwrap_or_else(|| panic!("unexpected line {origin:?}"));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/tunnel_client.js");
+    let out = Command::new("node")
+        .arg(script)
+        .arg(upgrade.port().to_string())
+        .arg(proxy.port().to_string())
+        .arg(origin_port)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "node failed ({:?}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Json> = stdout.lines().map(parse).collect();
+    let case = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.get("case").and_then(Json::str) == Some(name))
+            .unwrap_or_else(|| panic!("no {name} line in:\n{stdout}"))
+    };
+    let num = |j: &Json, k: &str| j.get(k).and_then(Json::num).unwrap_or(-1.0);
+    let fired = |j: &Json| j.get("fired").and_then(Json::bool) == Some(true);
+
+    let up = case("upgrade");
+    assert!(fired(up), "{up:?}");
+    assert_eq!(num(up, "status"), 101.0);
+    assert_eq!(s(up, &["statusMessage"]), "Web Socket Protocol Handshake");
+    assert_eq!(s(up, &["upgrade"]), "WebSocket");
+    assert_eq!(s(up, &["echoed"]), "ping from node");
+
+    let c = case("connect");
+    assert!(fired(c), "{c:?}");
+    assert_eq!(num(c, "status"), 200.0);
+    assert_eq!(s(c, &["statusMessage"]), "Connection Established");
+    assert_eq!(s(c, &["proxyAgent"]), "stdhttp-proxy");
+    let answer = s(c, &["answer"]);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.contains("hello from the origin: GET /via/node"),
+        "{answer}"
+    );
+
+    // Node hands every answer to CONNECT to its `connect` listener, a refusal included
+    let refused = case("connect-refused");
+    assert!(fired(refused), "{refused:?}");
+    assert_eq!(num(refused, "status"), 403.0);
+}
