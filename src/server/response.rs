@@ -81,7 +81,7 @@ pub(crate) fn push_date_line(buf: &mut Vec<u8>) {
 /// });
 /// server.listen("127.0.0.1:8080")?;
 /// server.join();
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), stdhttp::Error>(())
 /// ```
 pub struct ServerResponse {
     out: Outgoing,
