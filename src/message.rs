@@ -119,7 +119,8 @@ struct Progress {
 impl Handler for Progress {
     fn on_headers_complete(&mut self, head: &Head<'_>) -> Flow {
         self.head = Some(HeadData::from_head(head));
-        if self.policy.connect_response && (200..300).contains(&head.status()) {
+        if self.policy.connect_response && head.status() >= 200 {
+            // Node hands every final answer to CONNECT to the `connect` listener
             Flow::Upgrade
         } else if self.policy.skip_body {
             Flow::SkipBody

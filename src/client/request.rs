@@ -448,7 +448,7 @@ impl ClientRequest {
 
     /// Finish the request with `data` as the last body bytes, and wait for the response
     /// head: the `response` listeners run, then the response is returned. 1xx responses
-    /// go to `on_continue` / `on_information`; `101` and a 2xx answer to CONNECT go to
+    /// go to `on_continue` / `on_information`; `101` and any final answer to CONNECT go to
     /// `on_upgrade` / `on_connect` (the socket is closed when nobody listens) and are
     /// returned too, without a body.
     ///
@@ -732,8 +732,8 @@ impl ClientRequest {
         self
     }
 
-    /// Take a 2xx answer to CONNECT: `f` gets the response, the socket (the tunnel) and the
-    /// bytes read past the head. Without it the socket is closed.
+    /// Take the answer to CONNECT (any final status, as Node): `f` gets the response, the
+    /// socket (the tunnel) and the bytes read past the head. Without it the socket is closed.
     pub fn on_connect(
         &mut self,
         f: impl FnMut(IncomingMessage, Socket, Vec<u8>) + Send + 'static,
