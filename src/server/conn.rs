@@ -286,16 +286,16 @@ pub(crate) fn serve(
             lock(&reader).parser.resume_after_upgrade();
         }
 
-        if head.host_missing {
-            let mut bytes = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n".to_vec();
-            push_date_line(&mut bytes);
-            bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
-            let _ = socket.write_all_vectored(&[&bytes]);
-            linger_close(&socket);
-            return finish(&server, &socket);
-        }
-        if s.max_requests > 0 && served > s.max_requests {
-            let mut bytes = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n".to_vec();
+        let refusal = if head.host_missing {
+            Some("400 Bad Request")
+        } else if s.max_requests > 0 && served > s.max_requests {
+            Some("503 Service Unavailable")
+        } else {
+            None
+        };
+        if let Some(status) = refusal {
+            // Node's automatic answers: an empty chunked body, then close
+            let mut bytes = format!("HTTP/1.1 {status}\r\nConnection: close\r\n").into_bytes();
             push_date_line(&mut bytes);
             bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
             let _ = socket.write_all_vectored(&[&bytes]);
