@@ -17,7 +17,7 @@ use crate::proto::headers::{latin1, Headers, RawHeaders};
 use crate::Error;
 
 /// The read buffer a connection starts with (small: idle connections keep it).
-const FIRST_READ: usize = 4 * 1024;
+const FIRST_READ: usize = 2 * 1024;
 /// The read buffer grows (while reads fill it) up to this.
 const MAX_READ: usize = 64 * 1024;
 /// How far past its deadline a read may block before the socket timeout is set again.
