@@ -50,10 +50,6 @@ impl ConnState {
         }
     }
 
-    pub fn is_done(&self) -> bool {
-        lock(&self.done).is_some()
-    }
-
     fn wait_done(&self) -> bool {
         let mut d = lock(&self.done);
         loop {
@@ -207,6 +203,9 @@ pub(crate) fn serve(
     let take_upgrade = !handlers.upgrade.is_empty();
     loop {
         let waiting_since = Instant::now();
+        // a new request: nothing of its answer has been written yet (a 400 for bad bytes
+        // after a served request must still go out)
+        conn.reset();
         let head = {
             let mut r = lock(&reader);
             r.deadline = if served == 0 {
@@ -263,7 +262,6 @@ pub(crate) fn serve(
             Err(Some((ReadError::Io(_), _))) => break,
         };
         served += 1;
-        conn.reset();
 
         if head.upgrade && lock(&reader).parser.is_upgraded() {
             let tunnel = lock(&reader).take_buffered();

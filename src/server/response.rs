@@ -92,6 +92,8 @@ pub struct ServerResponse {
     conn: Arc<ConnState>,
     keep_alive: bool,
     continue_sent: bool,
+    /// The connection has been told this response is over.
+    signalled: bool,
 }
 
 impl std::fmt::Debug for ServerResponse {
@@ -117,6 +119,7 @@ impl ServerResponse {
             req,
             conn,
             continue_sent: false,
+            signalled: false,
         }
     }
 
@@ -394,6 +397,10 @@ impl ServerResponse {
     }
 
     fn complete(&mut self) {
+        if self.signalled {
+            return;
+        }
+        self.signalled = true;
         let keep = self.keep_alive && !self.out.failed() && self.out.finished;
         self.conn.response_done(keep);
         self.out.close();
@@ -416,7 +423,7 @@ impl Drop for ServerResponse {
             if self.end(&[]).is_err() {
                 self.complete();
             }
-        } else if !self.conn.is_done() {
+        } else {
             self.complete();
         }
     }
