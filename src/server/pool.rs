@@ -193,10 +193,11 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         for _ in 0..3 {
             let tx = tx.clone();
-            pool.submit(Box::new(move || {
-                let _ = tx.send(());
-            }))
-            .unwrap();
+            assert!(pool
+                .submit(Box::new(move || {
+                    let _ = tx.send(());
+                }))
+                .is_ok());
         }
         for _ in 0..3 {
             rx.recv_timeout(Duration::from_secs(5)).unwrap();
