@@ -308,15 +308,18 @@ impl ServerResponse {
             }
         } else if user_length {
             Framing::Raw
-        } else if self.out.removed_length || self.out.removed_encoding {
+        } else if !chunk_allowed {
+            // HTTP/1.0 (no `TE: chunked`): no length header, the close ends the body (Node)
             keep_alive = false;
             Framing::Raw
-        } else if let (Some(n), false) = (known_length, has_trailer) {
+        } else if let (Some(n), false, false) = (known_length, has_trailer, self.out.removed_length)
+        {
             let mut line = Vec::new();
             encode::write_content_length(&mut line, n);
             framing_line = Some(line);
             Framing::Raw
-        } else if chunk_allowed {
+        } else if !self.out.removed_encoding {
+            // a removed Content-Length only stops the automatic one: chunked it is (Node)
             framing_line = Some(b"Transfer-Encoding: chunked\r\n".to_vec());
             Framing::Chunked
         } else {
