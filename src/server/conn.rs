@@ -294,9 +294,11 @@ pub(crate) fn serve(
             return finish(&server, &socket);
         }
         if s.max_requests > 0 && served > s.max_requests {
-            let mut bytes = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n".to_vec();
+            let mut bytes = b"HTTP/1.1 503 Service Unavailable\r\n".to_vec();
             push_date_line(&mut bytes);
-            bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+            bytes.extend_from_slice(
+                b"Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            );
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);
             return finish(&server, &socket);

@@ -284,7 +284,7 @@ impl ServerResponse {
         if self.send_date && !h.has("date") {
             push_date_line(&mut head);
         }
-        let mut keep_alive = self.keep_alive && !self.req.last_allowed;
+        let mut keep_alive = self.keep_alive;
         if self.req.expects_continue && !self.continue_sent {
             keep_alive = false;
         }
@@ -337,7 +337,9 @@ impl ServerResponse {
                 keep_alive = false;
             }
         } else if !self.out.removed_connection {
-            if keep_alive {
+            // the last request a socket may carry is told `close`, yet (as Node) the
+            // connection stays open so requests pipelined behind it get their 503
+            if keep_alive && !self.req.last_allowed {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
                 if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
                     let value = match self.req.keep_alive_max {
