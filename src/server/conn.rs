@@ -264,10 +264,10 @@ pub(crate) fn serve(
         served += 1;
         conn.reset();
 
-        if head.upgrade && lock(&reader).parser.is_upgraded() {
+        let is_connect = head.method == Some("CONNECT");
+        if head.upgrade && (is_connect || take_upgrade) && lock(&reader).parser.is_upgraded() {
             let tunnel = lock(&reader).take_buffered();
             server.forget(&socket);
-            let is_connect = head.method == Some("CONNECT");
             let listeners = if is_connect {
                 &handlers.connect
             } else {
@@ -280,9 +280,12 @@ pub(crate) fn serve(
             }
             return;
         }
+        let mut head = head;
         if head.upgrade {
-            // an upgrade nobody listens for is served as a plain request (Node)
+            // an upgrade nobody listens for is served as a plain request (Node: its
+            // `req.upgrade` is false)
             lock(&reader).parser.resume_after_upgrade();
+            head.upgrade = false;
         }
 
         if head.host_missing {
