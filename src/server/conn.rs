@@ -206,6 +206,9 @@ pub(crate) fn serve(
     let mut served: u64 = 0;
     let take_upgrade = !handlers.upgrade.is_empty();
     loop {
+        // a fresh request: nothing of its response is out yet, so a client error in its
+        // head still gets Node's default answer
+        conn.reset();
         let waiting_since = Instant::now();
         let head = {
             let mut r = lock(&reader);
@@ -262,7 +265,6 @@ pub(crate) fn serve(
             Err(Some((ReadError::Io(_), _))) => break,
         };
         served += 1;
-        conn.reset();
 
         let is_connect = head.method == Some("CONNECT");
         if head.upgrade && (is_connect || take_upgrade) && lock(&reader).parser.is_upgraded() {
