@@ -49,20 +49,31 @@ impl Error {
         self.parse.as_ref()
     }
 
-    /// A copy with the same code and message (the underlying I/O error, which cannot be
-    /// cloned, is left out).
-    pub(crate) fn duplicate(&self) -> Error {
-        Error {
-            code: self.code,
-            message: self.message.clone(),
-            parse: self.parse.clone(),
-            io: None,
-        }
+    /// The same error with another message.
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.message = message.into();
+        self
     }
 
     /// The I/O error behind this error, when there is one.
     pub fn io_error(&self) -> Option<&io::Error> {
         self.io.as_ref()
+    }
+}
+
+impl Clone for Error {
+    /// A copy with the same code and message; an underlying I/O error is copied by its kind
+    /// (`io::Error` itself cannot be cloned).
+    fn clone(&self) -> Error {
+        Error {
+            code: self.code,
+            message: self.message.clone(),
+            parse: self.parse.clone(),
+            io: self
+                .io
+                .as_ref()
+                .map(|e| io::Error::new(e.kind(), e.to_string())),
+        }
     }
 }
 

@@ -12,12 +12,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::net::Socket;
-use crate::parser::{BodyKind, Fields, Flow, Handler, Head, Kind, Limits, Parser};
+use crate::parser::{Fields, Flow, Handler, Head, Kind, Limits, Parser};
 use crate::proto::headers::{latin1, Headers, RawHeaders};
 use crate::Error;
 
-/// Bytes read from the socket at a time.
-const READ_CHUNK: usize = 16 * 1024;
+/// The read buffer a connection starts with (small: idle connections keep it).
+const FIRST_READ: usize = 4 * 1024;
+/// The read buffer grows (while reads fill it) up to this.
+const MAX_READ: usize = 64 * 1024;
+/// How far past its deadline a read may block before the socket timeout is set again.
+const REARM_SLACK: Duration = Duration::from_millis(20);
 /// Decoded body bytes collected before the parser pauses for the reader to catch up.
 const BODY_BATCH: usize = 64 * 1024;
 
@@ -31,7 +35,6 @@ pub(crate) struct HeadData {
     pub version: (u8, u8),
     pub raw_headers: RawHeaders,
     pub headers: Headers,
-    pub body: Option<BodyKind>,
     pub keep_alive: bool,
     pub upgrade: bool,
     pub host_missing: bool,
@@ -57,7 +60,6 @@ impl HeadData {
             version: head.version(),
             raw_headers,
             headers,
-            body: Some(head.body_kind()),
             keep_alive: head.keep_alive(),
             upgrade: head.upgrade(),
             host_missing: head.host_missing(),
@@ -98,6 +100,8 @@ pub(crate) struct HeadPolicy {
     /// Hand the connection over right after the head when it asks for it (a server with an
     /// `upgrade` listener, or CONNECT).
     pub take_upgrade: bool,
+    /// The request was CONNECT: a 2xx response hands the connection over.
+    pub connect_response: bool,
 }
 
 /// The per-message results of parsing.
@@ -115,7 +119,10 @@ struct Progress {
 impl Handler for Progress {
     fn on_headers_complete(&mut self, head: &Head<'_>) -> Flow {
         self.head = Some(HeadData::from_head(head));
-        if self.policy.skip_body {
+        if self.policy.connect_response && head.status() >= 200 {
+            // Node hands every final answer to CONNECT to the `connect` listener
+            Flow::Upgrade
+        } else if self.policy.skip_body {
             Flow::SkipBody
         } else if head.upgrade()
             && (self.policy.take_upgrade
@@ -200,22 +207,12 @@ impl Reader {
         }
     }
 
-    /// Bytes received but not parsed yet.
-    pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
     /// Take the bytes received but not parsed (after an upgrade: the tunnel's first bytes).
     pub fn take_buffered(&mut self) -> Vec<u8> {
         let v = self.buf[self.start..self.end].to_vec();
         self.start = 0;
         self.end = 0;
         v
-    }
-
-    /// Whether the peer closed its side.
-    pub fn saw_eof(&self) -> bool {
-        self.eof
     }
 
     /// Read more bytes from the socket, honouring the deadline and inactivity bound.
@@ -235,7 +232,7 @@ impl Reader {
                 self.start = 0;
             }
             if self.buf.len() - self.end < 1024 {
-                let grow = READ_CHUNK.max(self.buf.len());
+                let grow = FIRST_READ.max(self.buf.len());
                 self.buf.resize(self.buf.len() + grow, 0);
             }
         }
@@ -250,9 +247,11 @@ impl Reader {
                 (Some(r), Some(i)) => Some(r.min(i)),
                 (r, i) => r.or(i),
             };
+            // a read may block up to REARM_SLACK past the deadline; that saves a
+            // setsockopt per request on a keep-alive connection
             let rearm = match (want, self.armed) {
                 (None, None) => false,
-                (Some(w), Some(a)) => w < a || w > a.saturating_mul(2),
+                (Some(w), Some(a)) => w + REARM_SLACK < a || w > a.saturating_mul(2),
                 _ => true,
             };
             if rearm {
@@ -266,7 +265,13 @@ impl Reader {
                     return Ok(0);
                 }
                 Ok(n) => {
+                    let was_full = self.end + n == self.buf.len();
                     self.end += n;
+                    if was_full && self.buf.len() < MAX_READ {
+                        // more is probably waiting: read bigger pieces from now on
+                        let grow = self.buf.len();
+                        self.buf.resize(self.buf.len() + grow, 0);
+                    }
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -447,6 +452,7 @@ fn lock(r: &Mutex<Reader>) -> MutexGuard<'_, Reader> {
 
 type DataListener = Box<dyn FnMut(&[u8]) + Send>;
 type Listener = Box<dyn FnMut() + Send>;
+type ErrorListener = Box<dyn FnMut(&Error) + Send>;
 
 /// A received message: the request in the server's `on_request`, the response the client's
 /// `end()`/`get()` returns (Node's `http.IncomingMessage`).
@@ -476,7 +482,7 @@ pub struct IncomingMessage {
     on_data: Vec<DataListener>,
     on_end: Vec<Listener>,
     on_close: Vec<Listener>,
-    on_error: Vec<Box<dyn FnMut(&Error) + Send>>,
+    on_error: Vec<ErrorListener>,
     done: Option<DoneHook>,
     encoding: Option<String>,
     max_headers_count: usize,
@@ -547,10 +553,6 @@ impl IncomingMessage {
 
     pub(crate) fn set_done_hook(&mut self, hook: DoneHook) {
         self.done = Some(hook);
-    }
-
-    pub(crate) fn head(&self) -> &HeadData {
-        &self.head
     }
 
     /// The request method (`GET`, ...); `None` on a response (Node: `null`).
@@ -697,7 +699,7 @@ impl IncomingMessage {
 
     fn error_for(&self, e: io::Error) -> Error {
         match &self.error {
-            Some(err) => err.duplicate(),
+            Some(err) => err.clone(),
             None => Error::from(e),
         }
     }
@@ -777,7 +779,7 @@ impl Read for IncomingMessage {
                     Ok(n) => Ok((n, None, false)),
                     Err(why) => {
                         let err = match &why {
-                            ReadError::Parse(e) => e.duplicate(),
+                            ReadError::Parse(e) => e.clone(),
                             ReadError::Deadline | ReadError::Inactive => {
                                 Error::new("ETIMEDOUT", "the request body timed out")
                             }
@@ -814,10 +816,24 @@ impl Read for IncomingMessage {
     }
 }
 
+/// A client response dropped before its end is drained up to this many bytes (within
+/// [`DROP_DRAIN_TIME`]) so its connection can be reused; a longer one closes it.
+const DROP_DRAIN_LIMIT: u64 = 64 * 1024;
+const DROP_DRAIN_TIME: Duration = Duration::from_secs(1);
+
 impl Drop for IncomingMessage {
     fn drop(&mut self) {
         if let Some(done) = self.done.take() {
-            done(self.complete);
+            let mut finished = self.complete;
+            if let (false, Body::Conn(r, seq)) = (finished, &self.body) {
+                let mut r = lock(r);
+                if r.seq == *seq {
+                    r.deadline = Some(Instant::now() + DROP_DRAIN_TIME);
+                    finished = matches!(r.drain_body(DROP_DRAIN_LIMIT), Ok(true));
+                    r.deadline = None;
+                }
+            }
+            done(finished);
         }
         self.fire_close();
     }

@@ -177,10 +177,6 @@ impl HeaderStore {
             .collect()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Whether any value of `name` contains `token` as a comma-separated element
     /// (case-insensitive).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
@@ -319,11 +315,6 @@ impl Outgoing {
         self.head_generated = true;
         self.framing = framing;
         self.buf.extend_from_slice(head);
-    }
-
-    /// Bytes generated but not yet handed to the socket.
-    pub fn pending(&self) -> usize {
-        self.buf.len()
     }
 
     fn io_error(&mut self, e: io::Error) -> Error {
@@ -508,7 +499,7 @@ mod tests {
             h.set("X", "a\r\nb".into()).unwrap_err().code(),
             "ERR_INVALID_CHAR"
         );
-        assert!(h.is_empty());
+        assert!(h.names().is_empty());
     }
 
     #[test]

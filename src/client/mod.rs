@@ -2,7 +2,14 @@
 //! land, the request and the agent (connection pool).
 #![forbid(unsafe_code)]
 
+mod agent;
 pub mod options;
+mod request;
 mod url;
 
+pub use agent::{global_agent, Agent, AgentOptions, Scheduling};
 pub use options::{AgentChoice, RequestOptions};
+#[allow(deprecated)]
+pub use request::{
+    create_client, get, request, Client, ClientRequest, IntoRequestOptions, CONTINUE_TIMEOUT,
+};

@@ -42,6 +42,8 @@ const HTTP_DEFAULT_PORT: u16 = 80;
 /// Which agent (connection pool) a request uses: Node's `agent` option.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum AgentChoice {
+    /// Node's `agent: someAgent`: this pool.
+    Agent(super::agent::Agent),
     /// Node's `agent: undefined`: the global agent (`global_agent()`), which keeps
     /// connections alive.
     #[default]
@@ -49,8 +51,6 @@ pub enum AgentChoice {
     /// Node's `agent: false`: a fresh one-off agent with keep-alive off, so the request sends
     /// `Connection: close` and its socket is never pooled.
     None,
-    // Agent(Agent): a caller's own agent (Node's `agent: someAgent`). Added together with the
-    // `Agent` type in `client/agent.rs`; the derives above may need adjusting then.
 }
 
 /// The options of a client request, with Node's `http.request(options)` names, as a builder.
@@ -610,7 +610,7 @@ const BASE64_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn base64_encode_into(input: &[u8], out: &mut String) {
-    out.reserve((input.len() + 2) / 3 * 4);
+    out.reserve(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
         let b = [
             chunk[0],

@@ -173,7 +173,7 @@ fn serialize_ipv6(pieces: &[u16; 8]) -> String {
                 i += 1;
             }
             let len = i - start;
-            if len > 1 && best.map_or(true, |(_, l)| len > l) {
+            if len > 1 && best.is_none_or(|(_, l)| len > l) {
                 best = Some((start, len));
             }
         } else {

@@ -115,7 +115,7 @@ fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Err
         socket.destroy();
     } else {
         for f in &handlers.client_error {
-            f(err.duplicate(), socket.clone());
+            f(err.clone(), socket.clone());
         }
     }
 }
@@ -197,7 +197,7 @@ pub(crate) fn serve(
             }
             ReadError::Deadline => client_error(&handlers, &conn, socket, request_timeout_error()),
             ReadError::Parse(_) if err.code() != "ECONNRESET" => {
-                client_error(&handlers, &conn, socket, err.duplicate())
+                client_error(&handlers, &conn, socket, err.clone())
             }
             _ => {}
         }));
@@ -227,6 +227,7 @@ pub(crate) fn serve(
             let policy = HeadPolicy {
                 skip_body: false,
                 take_upgrade,
+                connect_response: false,
             };
             let result = r.read_head(policy);
             idle.store(false, Ordering::Release);

@@ -17,7 +17,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-pub use response::ServerResponse;
+pub use response::{ServerResponse, TimeoutCallback};
 
 use crate::message::IncomingMessage;
 use crate::net::Socket;

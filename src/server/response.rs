@@ -13,6 +13,9 @@ use crate::outgoing::{push_line, Framing, HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
 use crate::Error;
 
+/// A callback for [`ServerResponse::set_timeout`].
+pub type TimeoutCallback = Box<dyn Fn(&Socket) + Send + Sync>;
+
 /// What the response needs to know about the request it answers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RequestInfo {
@@ -78,7 +81,7 @@ pub(crate) fn push_date_line(buf: &mut Vec<u8>) {
 /// });
 /// server.listen("127.0.0.1:8080")?;
 /// server.join();
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), stdhttp::Error>(())
 /// ```
 pub struct ServerResponse {
     out: Outgoing,
@@ -415,11 +418,7 @@ impl ServerResponse {
 
     /// Set the socket's inactivity timeout; `callback` runs when it fires (then the socket
     /// is not destroyed automatically, as Node).
-    pub fn set_timeout(
-        &mut self,
-        ms: u64,
-        callback: Option<Box<dyn Fn(&Socket) + Send + Sync>>,
-    ) -> io::Result<()> {
+    pub fn set_timeout(&mut self, ms: u64, callback: Option<TimeoutCallback>) -> io::Result<()> {
         self.out.socket.set_timeout(ms)?;
         if let Some(cb) = callback {
             self.conn.add_timeout_listener(cb);

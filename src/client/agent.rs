@@ -1,0 +1,538 @@
+//! [`Agent`]: the client's keep-alive connection pool (Node's `http.Agent`).
+//!
+//! All state sits behind one `Mutex` with a `Condvar` for requests waiting on
+//! `max_sockets` / `max_total_sockets`.
+#![forbid(unsafe_code)]
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
+use std::net::{TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::options::RequestOptions;
+use crate::message::Reader;
+use crate::net::Socket;
+use crate::parser::{Kind, Limits};
+use crate::Error;
+
+/// Which idle socket a request takes: Node's `scheduling`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scheduling {
+    /// The most recently freed (Node 20's default): keeps few sockets warm.
+    #[default]
+    Lifo,
+    /// The least recently freed: spreads requests over every socket.
+    Fifo,
+}
+
+/// The options of an [`Agent`] (Node's `new http.Agent(options)`). Defaults are the seed
+/// documents' (keep-alive off, `keep_alive_msecs` 1000, `max_sockets` unlimited,
+/// `max_free_sockets` 256) and Node 20's elsewhere (`max_total_sockets` unlimited, no
+/// timeout, LIFO).
+#[derive(Clone, Debug)]
+pub struct AgentOptions {
+    /// Keep sockets in the pool after their response when no request waits for them.
+    pub keep_alive: bool,
+    /// The initial delay of TCP keep-alive probes on pooled sockets, in ms.
+    pub keep_alive_msecs: u64,
+    /// The most sockets per origin (`host:port:...` name); 0 = unlimited.
+    pub max_sockets: usize,
+    /// The most idle sockets kept per origin.
+    pub max_free_sockets: usize,
+    /// The most sockets over all origins; 0 = unlimited.
+    pub max_total_sockets: usize,
+    /// How long an idle pooled socket is kept, in ms (0 = no limit). The server's
+    /// `Keep-Alive: timeout=N` hint lowers it to N·1000 − 1000 ms, as Node.
+    pub timeout: u64,
+    /// Which idle socket is used first.
+    pub scheduling: Scheduling,
+    /// Retry an idempotent request once on a fresh connection when a *reused* socket fails
+    /// before any response byte arrives (as Go does; Node reports `ECONNRESET`).
+    pub retry_idempotent: bool,
+}
+
+impl Default for AgentOptions {
+    fn default() -> Self {
+        AgentOptions {
+            keep_alive: false,
+            keep_alive_msecs: 1000,
+            max_sockets: 0,
+            max_free_sockets: 256,
+            max_total_sockets: 0,
+            timeout: 0,
+            scheduling: Scheduling::Lifo,
+            retry_idempotent: true,
+        }
+    }
+}
+
+/// A pooled connection: its socket, parser and bytes read ahead.
+pub(crate) type Conn = Arc<Mutex<Reader>>;
+
+struct Idle {
+    conn: Conn,
+    socket: Socket,
+    expires: Option<Instant>,
+}
+
+#[derive(Default)]
+struct State {
+    free: HashMap<String, VecDeque<Idle>>,
+    active: HashMap<String, usize>,
+    total: usize,
+    waiting: HashMap<String, VecDeque<u64>>,
+    next_ticket: u64,
+    /// Sockets handed out and not yet returned, to destroy them on `destroy()`.
+    in_use: Vec<(u64, Socket)>,
+    next_socket: u64,
+}
+
+type FreeListener = Arc<dyn Fn(&Socket, &str) + Send + Sync>;
+
+struct Inner {
+    options: AgentOptions,
+    state: Mutex<State>,
+    changed: Condvar,
+    on_free: Mutex<Vec<FreeListener>>,
+}
+
+/// A connection pool (Node's `http.Agent`). Cheap to clone: clones share the pool.
+///
+/// ```no_run
+/// use stdhttp::{Agent, AgentChoice, AgentOptions, RequestOptions};
+/// let agent = Agent::new(AgentOptions { keep_alive: true, max_sockets: 4, ..Default::default() });
+/// for _ in 0..3 {
+///     let opts = RequestOptions::from_url("http://127.0.0.1:8080/")?.agent(AgentChoice::Agent(agent.clone()));
+///     let mut res = stdhttp::get(opts)?;
+///     res.resume()?; // read to the end, so the socket goes back to the pool
+/// }
+/// println!("idle sockets: {:?}", agent.free_sockets());
+/// # Ok::<(), stdhttp::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Agent {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Agent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Agent")
+            .field("options", &self.inner.options)
+            .finish()
+    }
+}
+
+impl PartialEq for Agent {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+impl Eq for Agent {}
+
+impl Default for Agent {
+    fn default() -> Self {
+        Agent::new(AgentOptions::default())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// The agent requests use by default (Node's `http.globalAgent`), with the seed documents'
+/// defaults: keep-alive off, so a socket is reused only by requests already queued behind it.
+pub fn global_agent() -> &'static Agent {
+    static GLOBAL: OnceLock<Agent> = OnceLock::new();
+    GLOBAL.get_or_init(Agent::default)
+}
+
+/// What [`Agent::acquire`] hands a request.
+pub(crate) struct Lease {
+    pub conn: Conn,
+    pub socket: Socket,
+    pub reused: bool,
+    pub name: String,
+    id: u64,
+}
+
+impl Agent {
+    /// A pool with these options.
+    pub fn new(options: AgentOptions) -> Agent {
+        Agent {
+            inner: Arc::new(Inner {
+                options,
+                state: Mutex::new(State::default()),
+                changed: Condvar::new(),
+                on_free: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The options this agent was made with.
+    pub fn options(&self) -> &AgentOptions {
+        &self.inner.options
+    }
+
+    /// Whether requests through this agent send `Connection: keep-alive` (Node: unless
+    /// keep-alive is off *and* `max_sockets` is unlimited).
+    pub fn sends_keep_alive(&self) -> bool {
+        self.inner.options.keep_alive || self.inner.options.max_sockets > 0
+    }
+
+    /// Node's `agent.getName(options)`: `host:port:localAddress[:family][:socketPath]`.
+    pub fn get_name(&self, options: &RequestOptions) -> String {
+        options.agent_name()
+    }
+
+    /// In-use sockets per name (Node's `agent.sockets`, as counts).
+    pub fn sockets(&self) -> BTreeMap<String, usize> {
+        let st = lock(&self.inner.state);
+        st.active
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .map(|(k, &n)| (k.clone(), n))
+            .collect()
+    }
+
+    /// Idle pooled sockets per name (Node's `agent.freeSockets`, as counts).
+    pub fn free_sockets(&self) -> BTreeMap<String, usize> {
+        let st = lock(&self.inner.state);
+        st.free
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(k, q)| (k.clone(), q.len()))
+            .collect()
+    }
+
+    /// Requests waiting for a socket per name (Node's `agent.requests`, as counts).
+    pub fn requests(&self) -> BTreeMap<String, usize> {
+        let st = lock(&self.inner.state);
+        st.waiting
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(k, q)| (k.clone(), q.len()))
+            .collect()
+    }
+
+    /// Run `f(socket, name)` whenever a socket is freed by its request.
+    pub fn on_free(&self, f: impl Fn(&Socket, &str) + Send + Sync + 'static) -> &Self {
+        lock(&self.inner.on_free).push(Arc::new(f));
+        self
+    }
+
+    /// Destroy every socket, idle and in use (Node's `agent.destroy()`).
+    pub fn destroy(&self) {
+        let mut st = lock(&self.inner.state);
+        let free: Vec<_> = st.free.drain().flat_map(|(_, q)| q).collect();
+        st.total = st.total.saturating_sub(free.len());
+        for idle in free {
+            idle.socket.destroy();
+        }
+        for (_, s) in st.in_use.iter() {
+            s.destroy();
+        }
+        drop(st);
+        self.inner.changed.notify_all();
+    }
+
+    fn expire(st: &mut State, now: Instant) {
+        let mut dropped = 0;
+        for q in st.free.values_mut() {
+            q.retain(|idle| {
+                let keep = idle.expires.is_none_or(|e| e > now) && !idle.socket.is_destroyed();
+                if !keep {
+                    idle.socket.destroy();
+                    dropped += 1;
+                }
+                keep
+            });
+        }
+        st.total = st.total.saturating_sub(dropped);
+    }
+
+    /// Get a connection for `opts`: an idle pooled one (checked alive first), a new one, or
+    /// wait (FIFO per name) until one frees when the limits are reached.
+    pub(crate) fn acquire(&self, opts: &RequestOptions, fresh: bool) -> Result<Lease, Error> {
+        let name = opts.resolved_agent_name();
+        let o = &self.inner.options;
+        let mut st = lock(&self.inner.state);
+        let mut ticket: Option<u64> = None;
+        loop {
+            Self::expire(&mut st, Instant::now());
+            let first_in_line = match ticket {
+                Some(t) => st.waiting.get(&name).and_then(|q| q.front()) == Some(&t),
+                None => st.waiting.get(&name).is_none_or(|q| q.is_empty()),
+            };
+            if first_in_line && !fresh {
+                while let Some(idle) = match o.scheduling {
+                    Scheduling::Lifo => st.free.get_mut(&name).and_then(|q| q.pop_back()),
+                    Scheduling::Fifo => st.free.get_mut(&name).and_then(|q| q.pop_front()),
+                } {
+                    if idle.socket.peer_closed() {
+                        idle.socket.destroy();
+                        st.total = st.total.saturating_sub(1);
+                        continue;
+                    }
+                    let reused = ticket.is_none();
+                    return Ok(self.lease(&mut st, &name, ticket, idle.conn, idle.socket, reused));
+                }
+            }
+            let per_name = st.active.get(&name).copied().unwrap_or(0)
+                + st.free.get(&name).map_or(0, |q| q.len());
+            let room_name = o.max_sockets == 0 || per_name < o.max_sockets;
+            let room_total = o.max_total_sockets == 0 || st.total < o.max_total_sockets;
+            if first_in_line && room_name && !room_total {
+                // make room by closing an idle socket of another origin
+                if let Some(q) = st.free.values_mut().find(|q| !q.is_empty()) {
+                    if let Some(idle) = q.pop_front() {
+                        idle.socket.destroy();
+                        st.total = st.total.saturating_sub(1);
+                        continue;
+                    }
+                }
+            }
+            if first_in_line && room_name && room_total {
+                *st.active.entry(name.clone()).or_insert(0) += 1;
+                st.total += 1;
+                if let Some(t) = ticket {
+                    if let Some(q) = st.waiting.get_mut(&name) {
+                        q.retain(|&x| x != t);
+                    }
+                }
+                drop(st);
+                return match connect(opts) {
+                    Ok(socket) => {
+                        let limits = Limits {
+                            max_header_size: opts.get_max_header_size().unwrap_or(0),
+                            ..Limits::default()
+                        };
+                        let limits = if limits.max_header_size == 0 {
+                            Limits::default()
+                        } else {
+                            limits
+                        };
+                        let reader = Reader::new(socket.clone(), Kind::Response, limits);
+                        let conn = Arc::new(Mutex::new(reader));
+                        let mut st = lock(&self.inner.state);
+                        Ok(self.lease(&mut st, &name, None, conn, socket, false))
+                    }
+                    Err(e) => {
+                        let mut st = lock(&self.inner.state);
+                        if let Some(n) = st.active.get_mut(&name) {
+                            *n = n.saturating_sub(1);
+                        }
+                        st.total = st.total.saturating_sub(1);
+                        drop(st);
+                        self.inner.changed.notify_all();
+                        Err(e)
+                    }
+                };
+            }
+            if ticket.is_none() {
+                st.next_ticket += 1;
+                let t = st.next_ticket;
+                st.waiting.entry(name.clone()).or_default().push_back(t);
+                ticket = Some(t);
+            }
+            st = match self.inner.changed.wait(st) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+
+    fn lease(
+        &self,
+        st: &mut State,
+        name: &str,
+        ticket: Option<u64>,
+        conn: Conn,
+        socket: Socket,
+        reused: bool,
+    ) -> Lease {
+        if let Some(t) = ticket {
+            if let Some(q) = st.waiting.get_mut(name) {
+                q.retain(|&x| x != t);
+            }
+        }
+        if reused || ticket.is_some() {
+            *st.active.entry(name.to_string()).or_insert(0) += 1;
+        }
+        st.next_socket += 1;
+        let id = st.next_socket;
+        st.in_use.push((id, socket.clone()));
+        let agent = Arc::downgrade(&self.inner);
+        let hook_name = name.to_string();
+        socket.set_agent_remove_hook(Some(Box::new(move || {
+            if let Some(inner) = agent.upgrade() {
+                Agent { inner }.forget(&hook_name, id);
+            }
+        })));
+        Lease {
+            conn,
+            socket,
+            reused,
+            name: name.to_string(),
+            id,
+        }
+    }
+
+    /// Stop counting a socket (closed, upgraded, or `agent_remove`d).
+    fn forget(&self, name: &str, id: u64) {
+        let mut st = lock(&self.inner.state);
+        let before = st.in_use.len();
+        st.in_use.retain(|(i, _)| *i != id);
+        if st.in_use.len() != before {
+            if let Some(n) = st.active.get_mut(name) {
+                *n = n.saturating_sub(1);
+            }
+            st.total = st.total.saturating_sub(1);
+        }
+        drop(st);
+        self.inner.changed.notify_all();
+    }
+
+    /// A request is done with its connection: pool it when both sides agreed on keep-alive
+    /// (and someone waits for it, or the agent keeps sockets), else close it.
+    /// `hint_ms` is the server's `Keep-Alive: timeout` in ms.
+    pub(crate) fn release(
+        &self,
+        lease_name: &str,
+        id: u64,
+        conn: Conn,
+        socket: Socket,
+        keep_alive: bool,
+        hint_ms: Option<u64>,
+    ) {
+        let o = &self.inner.options;
+        let mut st = lock(&self.inner.state);
+        let before = st.in_use.len();
+        st.in_use.retain(|(i, _)| *i != id);
+        if st.in_use.len() == before {
+            return; // already forgotten (agent_remove, upgrade)
+        }
+        socket.set_agent_remove_hook(None);
+        if let Some(n) = st.active.get_mut(lease_name) {
+            *n = n.saturating_sub(1);
+        }
+        let someone_waits = st.waiting.get(lease_name).is_some_and(|q| !q.is_empty());
+        let mut timeout = o.timeout;
+        let mut poolable = keep_alive && !socket.is_destroyed();
+        if let Some(h) = hint_ms {
+            if h <= 1000 {
+                poolable = poolable && someone_waits;
+            } else if timeout == 0 || h - 1000 < timeout {
+                timeout = h - 1000;
+            }
+        }
+        let free_len = st.free.get(lease_name).map_or(0, |q| q.len());
+        let keep = poolable && (someone_waits || (o.keep_alive && free_len < o.max_free_sockets));
+        if keep {
+            if !someone_waits {
+                let _ = socket.set_keep_alive(true, o.keep_alive_msecs);
+            }
+            let expires = (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout));
+            st.free
+                .entry(lease_name.to_string())
+                .or_default()
+                .push_back(Idle {
+                    conn,
+                    socket: socket.clone(),
+                    expires,
+                });
+        } else {
+            socket.destroy();
+            st.total = st.total.saturating_sub(1);
+        }
+        drop(st);
+        self.inner.changed.notify_all();
+        if keep {
+            let listeners = lock(&self.inner.on_free).clone();
+            for f in listeners {
+                f(&socket, lease_name);
+            }
+        }
+    }
+
+    pub(crate) fn release_lease(&self, lease: &Lease, keep_alive: bool, hint_ms: Option<u64>) {
+        self.release(
+            &lease.name,
+            lease.id,
+            lease.conn.clone(),
+            lease.socket.clone(),
+            keep_alive,
+            hint_ms,
+        );
+    }
+
+    /// Take a lease's socket out of the pool for good (upgrade, CONNECT, failure).
+    pub(crate) fn discard(&self, lease: &Lease) {
+        lease.socket.set_agent_remove_hook(None);
+        self.forget(&lease.name, lease.id);
+    }
+}
+
+/// Open a connection as `opts` say: a Unix socket path, or TCP to host:port (filtered by
+/// `family`). Errors carry Node's message (`connect ECONNREFUSED 127.0.0.1:8080`).
+fn connect(opts: &RequestOptions) -> Result<Socket, Error> {
+    #[cfg(unix)]
+    if let Some(path) = opts.get_socket_path() {
+        return UnixStream::connect(path)
+            .map(Socket::from_unix)
+            .map_err(|e| connect_error(e, &path.display().to_string()));
+    }
+    let host = opts.effective_host();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = opts.effective_port();
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| Error::new("ENOTFOUND", format!("getaddrinfo ENOTFOUND {host}: {e}")))?
+        .filter(|a| match opts.get_family() {
+            Some(4) => a.is_ipv4(),
+            Some(6) => a.is_ipv6(),
+            _ => true,
+        })
+        .collect();
+    let local: Option<std::net::IpAddr> = match opts.get_local_address() {
+        Some(l) => Some(l.parse().map_err(|_| {
+            Error::new("ERR_INVALID_IP_ADDRESS", format!("Invalid IP address: {l}"))
+        })?),
+        None => None,
+    };
+    let mut last = None;
+    for a in addrs
+        .iter()
+        .filter(|a| local.is_none_or(|ip| ip.is_ipv4() == a.is_ipv4()))
+    {
+        let attempt = match local {
+            Some(ip) => crate::sys::connect_from(std::net::SocketAddr::new(ip, 0), *a),
+            None => TcpStream::connect(a),
+        };
+        match attempt {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(Socket::from_tcp(s));
+            }
+            Err(e) => last = Some((e, a.to_string())),
+        }
+    }
+    match last {
+        Some((e, a)) => Err(connect_error(e, &a)),
+        None => Err(Error::new(
+            "ENOTFOUND",
+            format!("getaddrinfo ENOTFOUND {host}"),
+        )),
+    }
+}
+
+fn connect_error(e: std::io::Error, addr: &str) -> Error {
+    let base = Error::from(e);
+    let message = format!("connect {} {addr}", base.code());
+    base.with_message(message)
+}

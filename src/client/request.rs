@@ -1,0 +1,855 @@
+//! [`ClientRequest`]: one request in flight (Node's `http.ClientRequest`), and the
+//! module-level [`request`] / [`get`].
+#![forbid(unsafe_code)]
+
+use std::io;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::agent::{global_agent, Agent, AgentOptions, Lease};
+use super::options::{AgentChoice, RequestOptions};
+use crate::message::{HeadData, HeadPolicy, IncomingMessage, ReadError, Reader};
+use crate::net::Socket;
+use crate::outgoing::{push_line, Framing, HeaderValue, Outgoing};
+use crate::proto::encode::{self, CRLF};
+use crate::Error;
+
+/// How long a request with `Expect: 100-continue` waits for `100 Continue` before it sends
+/// its body anyway (Go's default; Node waits without limit).
+pub const CONTINUE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Bodies up to this size are kept so an idempotent request can be retried on a fresh
+/// connection when a reused one fails.
+const RETRY_BODY_LIMIT: usize = 64 * 1024;
+
+/// Anything [`request`] accepts: [`RequestOptions`] or a URL string.
+pub trait IntoRequestOptions {
+    /// Convert, checking a URL.
+    fn into_request_options(self) -> Result<RequestOptions, Error>;
+}
+
+impl IntoRequestOptions for RequestOptions {
+    fn into_request_options(self) -> Result<RequestOptions, Error> {
+        Ok(self)
+    }
+}
+impl IntoRequestOptions for &str {
+    fn into_request_options(self) -> Result<RequestOptions, Error> {
+        RequestOptions::from_url(self)
+    }
+}
+impl IntoRequestOptions for String {
+    fn into_request_options(self) -> Result<RequestOptions, Error> {
+        RequestOptions::from_url(&self)
+    }
+}
+impl IntoRequestOptions for &String {
+    fn into_request_options(self) -> Result<RequestOptions, Error> {
+        RequestOptions::from_url(self)
+    }
+}
+
+type Listener = Box<dyn FnMut() + Send>;
+type ResponseListener = Box<dyn FnMut(&mut IncomingMessage) + Send>;
+type InfoListener = Box<dyn FnMut(&IncomingMessage) + Send>;
+type TunnelListener = Box<dyn FnMut(IncomingMessage, Socket, Vec<u8>) + Send>;
+type ErrorListener = Box<dyn FnMut(&Error) + Send>;
+type SocketListener = Box<dyn FnMut(&Socket) + Send>;
+
+#[derive(Default)]
+struct Listeners {
+    socket: Vec<SocketListener>,
+    response: Vec<ResponseListener>,
+    continue_: Vec<Listener>,
+    information: Vec<InfoListener>,
+    upgrade: Vec<TunnelListener>,
+    connect: Vec<TunnelListener>,
+    abort: Vec<Listener>,
+    timeout: Vec<Listener>,
+    error: Vec<ErrorListener>,
+    close: Vec<Listener>,
+}
+
+fn lock(m: &Mutex<Reader>) -> MutexGuard<'_, Reader> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// Methods Node sends without chunked framing by default.
+fn bodiless_by_default(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE" | "CONNECT"
+    )
+}
+
+fn idempotent(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
+    )
+}
+
+fn hang_up() -> Error {
+    Error::new("ECONNRESET", "socket hang up")
+}
+
+/// A request in flight (Node's `http.ClientRequest`), made by [`request`].
+///
+/// Set headers, write the body (`write`, `impl Write`), then [`end`](Self::end): it sends the
+/// rest and blocks until the response head arrives, returning the response. Framing as Node:
+/// `end(data)` alone sends `Content-Length` (POST, PUT, ...); streamed bodies are chunked;
+/// GET, HEAD, DELETE, OPTIONS, TRACE and CONNECT get no framing header unless you set one.
+///
+/// ```no_run
+/// use std::io::Read;
+/// let mut req = stdhttp::request("http://127.0.0.1:8080/upload")?;
+/// req.set_header("Content-Type", "text/plain")?;
+/// let mut res = req.end(b"hello")?;
+/// let mut body = String::new();
+/// res.read_to_string(&mut body)?;
+/// println!("{} {}", res.status_code(), body);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ClientRequest {
+    opts: RequestOptions,
+    method: String,
+    agent: Agent,
+    lease: Option<Lease>,
+    out: Outgoing,
+    expect_continue: bool,
+    /// A final response that came while waiting for `100 Continue`.
+    early: Option<(HeadData, u64)>,
+    body_skipped: bool,
+    /// Body bytes kept for a retry (`None` once streamed or too large).
+    replay: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+    listeners: Listeners,
+    aborted: bool,
+    destroyed: bool,
+}
+
+impl std::fmt::Debug for ClientRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientRequest")
+            .field("method", &self.method)
+            .field("path", &self.opts.get_path())
+            .field("headers_sent", &self.out.head_generated)
+            .finish()
+    }
+}
+
+/// Start a request (Node's `http.request`): validates the options, takes a connection from
+/// the agent (waiting while the agent is at `max_sockets`), and returns the request to
+/// write to. Errors: `ERR_INVALID_URL`, `ERR_INVALID_PROTOCOL`, `ERR_UNESCAPED_CHARACTERS`,
+/// `ERR_INVALID_HTTP_TOKEN`, `ECONNREFUSED`, ...
+///
+/// ```no_run
+/// let opts = stdhttp::RequestOptions::new().hostname("127.0.0.1").port(8080).method("POST").path("/form");
+/// let mut req = stdhttp::request(opts)?;
+/// req.set_header("Content-Type", "application/x-www-form-urlencoded")?;
+/// let res = req.end(b"a=1&b=2")?;
+/// println!("{}", res.status_code());
+/// # Ok::<(), stdhttp::Error>(())
+/// ```
+pub fn request(opts: impl IntoRequestOptions) -> Result<ClientRequest, Error> {
+    ClientRequest::new(opts.into_request_options()?)
+}
+
+/// Send a GET and return its response (Node's `http.get`: `request` then `end`).
+///
+/// ```no_run
+/// let mut res = stdhttp::get("http://127.0.0.1:8080/")?;
+/// println!("{} {}", res.status_code(), res.text()?);
+/// # Ok::<(), stdhttp::Error>(())
+/// ```
+pub fn get(opts: impl IntoRequestOptions) -> Result<IncomingMessage, Error> {
+    request(opts)?.end(&[])
+}
+
+impl ClientRequest {
+    fn new(opts: RequestOptions) -> Result<ClientRequest, Error> {
+        opts.validate()?;
+        let agent = match opts.get_agent() {
+            AgentChoice::Global => global_agent().clone(),
+            AgentChoice::Agent(a) => a.clone(),
+            AgentChoice::None => Agent::new(AgentOptions::default()),
+        };
+        let method = opts.get_method().to_string();
+        let lease = agent.acquire(&opts, false)?;
+        let mut out = Outgoing::new(lease.socket.clone());
+        for (n, v) in opts.get_headers() {
+            let value = match out.headers.get(n) {
+                Some(prev) => {
+                    let mut all = prev.values().to_vec();
+                    all.push(v.clone());
+                    HeaderValue::List(all)
+                }
+                None => HeaderValue::One(v.clone()),
+            };
+            out.headers.set(n, value)?;
+        }
+        let expect_continue = out.headers.get("expect").is_some_and(|v| {
+            v.values()
+                .iter()
+                .any(|s| s.to_ascii_lowercase().contains("100-continue"))
+        });
+        let timeout = opts.get_timeout().or_else(|| {
+            (agent.options().timeout > 0).then(|| Duration::from_millis(agent.options().timeout))
+        });
+        let mut req = ClientRequest {
+            opts,
+            method,
+            agent,
+            lease: Some(lease),
+            out,
+            expect_continue,
+            early: None,
+            body_skipped: false,
+            replay: Some(Vec::new()),
+            timeout: None,
+            listeners: Listeners::default(),
+            aborted: false,
+            destroyed: false,
+        };
+        if let Some(t) = timeout {
+            req.timeout = Some(t);
+        }
+        if req.expect_continue {
+            req.flush_headers()?;
+        }
+        Ok(req)
+    }
+
+    /// Whether the connection came from the pool (Node's `reusedSocket`): a request that
+    /// fails on a reused socket may be retried.
+    pub fn reused_socket(&self) -> bool {
+        self.lease.as_ref().is_some_and(|l| l.reused)
+    }
+
+    /// The connection this request goes out on.
+    pub fn socket(&self) -> Option<&Socket> {
+        self.lease.as_ref().map(|l| &l.socket)
+    }
+
+    /// The method (upper case).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The request path.
+    pub fn path(&self) -> &str {
+        self.opts.get_path()
+    }
+
+    /// Set a header. Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`,
+    /// `ERR_HTTP_HEADERS_SENT`.
+    pub fn set_header(
+        &mut self,
+        name: &str,
+        value: impl Into<HeaderValue>,
+    ) -> Result<&mut Self, Error> {
+        self.out.set_header(name, value.into())?;
+        Ok(self)
+    }
+
+    /// A header's value (case-insensitive).
+    pub fn get_header(&self, name: &str) -> Option<&HeaderValue> {
+        self.out.headers.get(name)
+    }
+
+    /// Remove a header (removing `Connection` or `Content-Length` stops the automatic one).
+    pub fn remove_header(&mut self, name: &str) -> Result<&mut Self, Error> {
+        self.out.remove_header(name)?;
+        Ok(self)
+    }
+
+    /// Whether a header is set.
+    pub fn has_header(&self, name: &str) -> bool {
+        self.out.headers.has(name)
+    }
+
+    /// Every header, lower-case names.
+    pub fn get_headers(&self) -> Vec<(String, HeaderValue)> {
+        self.out.headers.to_vec()
+    }
+
+    /// Every header name, lower case.
+    pub fn get_header_names(&self) -> Vec<String> {
+        self.out.headers.names()
+    }
+
+    /// Whether the head has been generated.
+    pub fn headers_sent(&self) -> bool {
+        self.out.head_generated
+    }
+
+    fn sends_keep_alive(&self) -> bool {
+        match self.out.headers.get("connection") {
+            Some(_) => !self.out.headers.has_token("connection", "close"),
+            None => !self.out.removed_connection && self.agent.sends_keep_alive(),
+        }
+    }
+
+    fn generate_head(&mut self, known_length: Option<u64>) -> Result<(), Error> {
+        let mut head = Vec::with_capacity(256);
+        encode::write_request_line(&mut head, &self.method, self.opts.get_path())?;
+        let h = &self.out.headers;
+        h.render(&mut head);
+        if !h.has("host") {
+            if let Some(host) = self.opts.host_header() {
+                push_line(&mut head, "Host", &host);
+            }
+        }
+        if !h.has("authorization") {
+            if let Some(auth) = self.opts.authorization() {
+                push_line(&mut head, "Authorization", &auth);
+            }
+        }
+        if !h.has("connection") && !self.out.removed_connection {
+            if self.agent.sends_keep_alive() {
+                head.extend_from_slice(b"Connection: keep-alive\r\n");
+            } else {
+                head.extend_from_slice(b"Connection: close\r\n");
+            }
+        }
+        let framing = if h.get("transfer-encoding").is_some() {
+            if h.has_token("transfer-encoding", "chunked") {
+                Framing::Chunked
+            } else {
+                Framing::Raw
+            }
+        } else if h.has("content-length")
+            || self.out.removed_length
+            || self.out.removed_encoding
+            || bodiless_by_default(&self.method)
+        {
+            Framing::Raw
+        } else if let Some(n) = known_length {
+            encode::write_content_length(&mut head, n);
+            Framing::Raw
+        } else {
+            head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+            Framing::Chunked
+        };
+        head.extend_from_slice(CRLF);
+        self.out.begin(&head, framing);
+        Ok(())
+    }
+
+    fn check_live(&self) -> Result<(), Error> {
+        if self.aborted || self.destroyed {
+            return Err(hang_up());
+        }
+        Ok(())
+    }
+
+    /// Generate and send the head now (POST and the like become chunked).
+    pub fn flush_headers(&mut self) -> Result<(), Error> {
+        self.check_live()?;
+        if !self.out.head_generated {
+            self.generate_head(None)?;
+        }
+        self.out.flush().map_err(|e| self.fail(e))
+    }
+
+    /// With `Expect: 100-continue`, wait (at most [`CONTINUE_TIMEOUT`]) for `100 Continue`
+    /// before the first body byte; a final status instead means the body is not sent.
+    fn await_continue(&mut self) -> Result<(), Error> {
+        if !self.expect_continue {
+            return Ok(());
+        }
+        self.expect_continue = false;
+        let Some(conn) = self.lease.as_ref().map(|l| l.conn.clone()) else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + CONTINUE_TIMEOUT;
+        loop {
+            let got = {
+                let mut r = lock(&conn);
+                r.deadline = Some(deadline);
+                r.inactivity = None;
+                let got = r.read_head(self.policy());
+                r.deadline = None;
+                let seq = r.seq;
+                got.map(|h| h.map(|h| (h, seq)))
+            };
+            match got {
+                Ok(Some((head, seq))) => {
+                    let status = head.status;
+                    if (100..200).contains(&status) && status != 101 {
+                        self.information(head);
+                        if status == 100 {
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                    self.early = Some((head, seq));
+                    self.body_skipped = true;
+                    return Ok(());
+                }
+                Err(ReadError::Deadline) => return Ok(()),
+                Ok(None) | Err(ReadError::Io(_)) => return Err(self.fail(hang_up())),
+                Err(ReadError::Parse(e)) => return Err(self.fail(e)),
+                Err(ReadError::Inactive) => return Ok(()),
+            }
+        }
+    }
+
+    fn information(&mut self, head: HeadData) {
+        let socket = match &self.lease {
+            Some(l) => l.socket.clone(),
+            None => return,
+        };
+        let status = head.status;
+        let info = IncomingMessage::new(head, socket, None, 0);
+        if status == 100 {
+            for f in self.listeners.continue_.iter_mut() {
+                f();
+            }
+        }
+        for f in self.listeners.information.iter_mut() {
+            f(&info);
+        }
+    }
+
+    /// Write body bytes (chunked unless a length was set). Returns `false` above the 16 KiB
+    /// high-water mark, as Node.
+    pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
+        self.check_live()?;
+        if self.out.ended {
+            return Err(Outgoing::write_after_end());
+        }
+        if !self.out.head_generated {
+            self.generate_head(None)?;
+        }
+        self.await_continue()?;
+        if self.body_skipped {
+            return Ok(true);
+        }
+        self.replay = None;
+        self.out.write_body(data).map_err(|e| self.fail(e))
+    }
+
+    /// Add trailers, sent after a chunked body.
+    pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), Error> {
+        self.out.add_trailers(trailers)
+    }
+
+    fn policy(&self) -> HeadPolicy {
+        HeadPolicy {
+            skip_body: self.method == "HEAD",
+            take_upgrade: false,
+            connect_response: self.method == "CONNECT",
+        }
+    }
+
+    /// Finish the request with `data` as the last body bytes, and wait for the response
+    /// head: the `response` listeners run, then the response is returned. 1xx responses
+    /// go to `on_continue` / `on_information`; `101` and any final answer to CONNECT go to
+    /// `on_upgrade` / `on_connect` (the socket is closed when nobody listens) and are
+    /// returned too, without a body.
+    ///
+    /// Errors: `ECONNRESET` (`socket hang up`) when the connection closes before a
+    /// response, `HPE_*` for an invalid response, `ERR_STREAM_WRITE_AFTER_END`.
+    pub fn end(mut self, data: &[u8]) -> Result<IncomingMessage, Error> {
+        self.check_live()?;
+        if !self.out.head_generated {
+            self.generate_head(Some(data.len() as u64))?;
+        }
+        if !data.is_empty() {
+            self.await_continue()?;
+        }
+        if let Some(r) = self.replay.as_mut() {
+            if r.len() + data.len() <= RETRY_BODY_LIMIT {
+                r.extend_from_slice(data);
+            } else {
+                self.replay = None;
+            }
+        }
+        let sent = if self.body_skipped {
+            self.out.ended = true;
+            self.out.flush()
+        } else {
+            self.out.end(data)
+        };
+        if let Err(e) = sent {
+            if let Some(res) = self.try_retry(&e)? {
+                return Ok(res);
+            }
+            return Err(self.fail(e));
+        }
+        match self.read_response() {
+            Ok(res) => Ok(res),
+            Err(e) => match self.try_retry(&e)? {
+                Some(res) => Ok(res),
+                None => Err(self.fail(e)),
+            },
+        }
+    }
+
+    /// The retry rule: an idempotent request that failed on a reused socket before any
+    /// response byte is sent again, once, on a fresh connection.
+    fn try_retry(&mut self, e: &Error) -> Result<Option<IncomingMessage>, Error> {
+        let eligible = self.agent.options().retry_idempotent
+            && self.reused_socket()
+            && idempotent(&self.method)
+            && self.replay.is_some()
+            && matches!(e.code(), "ECONNRESET" | "EPIPE")
+            && self.early.is_none();
+        if !eligible {
+            return Ok(None);
+        }
+        let body = self.replay.take().unwrap_or_default();
+        if let Some(old) = self.lease.take() {
+            old.socket.destroy();
+            self.agent.discard(&old);
+        }
+        let lease = self.agent.acquire(&self.opts, true)?;
+        let mut out = Outgoing::new(lease.socket.clone());
+        out.headers = self.out.headers.clone();
+        out.removed_connection = self.out.removed_connection;
+        out.removed_length = self.out.removed_length;
+        out.removed_encoding = self.out.removed_encoding;
+        self.out = out;
+        self.lease = Some(lease);
+        self.generate_head(Some(body.len() as u64))?;
+        self.out.end(&body).map_err(|e| self.fail(e))?;
+        self.read_response().map(Some)
+    }
+
+    fn read_response(&mut self) -> Result<IncomingMessage, Error> {
+        let Some(lease) = self.lease.as_ref() else {
+            return Err(hang_up());
+        };
+        let conn = lease.conn.clone();
+        let socket = lease.socket.clone();
+        let (head, seq) = match self.early.take() {
+            Some(e) => e,
+            None => loop {
+                let got = {
+                    let mut r = lock(&conn);
+                    r.deadline = None;
+                    r.inactivity = self.timeout;
+                    let got = r.read_head(self.policy());
+                    let seq = r.seq;
+                    got.map(|h| h.map(|h| (h, seq)))
+                };
+                match got {
+                    Ok(Some((head, seq))) => {
+                        if (100..200).contains(&head.status) && head.status != 101 {
+                            self.information(head);
+                            continue;
+                        }
+                        break (head, seq);
+                    }
+                    Err(ReadError::Inactive) => {
+                        // Node emits 'timeout' and goes on waiting; the listener may destroy
+                        for f in self.listeners.timeout.iter_mut() {
+                            f();
+                        }
+                        if socket.is_destroyed() {
+                            return Err(hang_up());
+                        }
+                    }
+                    Ok(None) | Err(ReadError::Io(_)) | Err(ReadError::Deadline) => {
+                        return Err(hang_up())
+                    }
+                    Err(ReadError::Parse(e)) => return Err(e),
+                }
+            },
+        };
+        let upgraded = lock(&conn).parser.is_upgraded();
+        let Some(lease) = self.lease.take() else {
+            return Err(hang_up());
+        };
+        if upgraded {
+            let tunnel = lock(&conn).take_buffered();
+            self.agent.discard(&lease);
+            let listeners = if self.method == "CONNECT" {
+                &mut self.listeners.connect
+            } else {
+                &mut self.listeners.upgrade
+            };
+            match listeners.first_mut() {
+                Some(f) => f(
+                    IncomingMessage::new(head.clone(), socket.clone(), None, 0),
+                    socket.clone(),
+                    tunnel,
+                ),
+                None => socket.destroy(),
+            }
+            let mut res = IncomingMessage::new(head, socket, None, 0);
+            res.mark_complete_if_bodiless();
+            self.emit_response(&mut res);
+            return Ok(res);
+        }
+        let keep_alive = {
+            let r = lock(&conn);
+            r.parser.should_keep_alive()
+        } && self.sends_keep_alive()
+            && !self.body_skipped
+            && !self.out.failed();
+        let hint = keep_alive_hint(&head);
+        let body_done = lock(&conn).body_complete();
+        let agent = self.agent.clone();
+        let mut res = if body_done {
+            agent.release_lease(&lease, keep_alive, hint);
+            let mut res = IncomingMessage::new(head, socket, None, 0);
+            res.mark_complete_if_bodiless();
+            res
+        } else {
+            let mut res = IncomingMessage::new(head, socket, Some((conn, seq)), 0);
+            res.set_done_hook(Box::new(move |complete| {
+                agent.release_lease(&lease, keep_alive && complete, hint);
+            }));
+            res
+        };
+        self.emit_response(&mut res);
+        Ok(res)
+    }
+
+    fn emit_response(&mut self, res: &mut IncomingMessage) {
+        for f in self.listeners.response.iter_mut() {
+            f(res);
+        }
+    }
+
+    /// Report `e` to the `error` listeners, close the connection, and hand `e` back.
+    fn fail(&mut self, e: Error) -> Error {
+        if let Some(lease) = self.lease.take() {
+            lease.socket.destroy();
+            self.agent.discard(&lease);
+        }
+        for f in self.listeners.error.iter_mut() {
+            f(&e);
+        }
+        self.fire_close();
+        e
+    }
+
+    fn fire_close(&mut self) {
+        for mut f in std::mem::take(&mut self.listeners.close) {
+            f();
+        }
+    }
+
+    /// Abandon the request (Node's deprecated `abort()`): closes the connection; `close`
+    /// then `abort` listeners run; no `error`.
+    pub fn abort(&mut self) {
+        if self.aborted {
+            return;
+        }
+        self.aborted = true;
+        if let Some(lease) = self.lease.take() {
+            lease.socket.destroy();
+            self.agent.discard(&lease);
+        }
+        self.fire_close();
+        for f in self.listeners.abort.iter_mut() {
+            f();
+        }
+    }
+
+    /// Close the connection now (Node's `destroy()`): the `error` listeners get
+    /// `ECONNRESET` (`socket hang up`), then `close` runs. Idempotent.
+    pub fn destroy(&mut self) {
+        if self.destroyed {
+            return;
+        }
+        self.destroyed = true;
+        let _ = self.fail(hang_up());
+    }
+
+    /// Set the socket inactivity timeout; `callback` runs when it fires. The request is
+    /// not aborted (as Node): destroy it from the callback if you want that.
+    pub fn set_timeout(&mut self, ms: u64, callback: Option<Box<dyn FnMut() + Send>>) -> &mut Self {
+        self.timeout = (ms > 0).then(|| Duration::from_millis(ms));
+        if let Some(cb) = callback {
+            self.listeners.timeout.push(cb);
+        }
+        self
+    }
+
+    /// Disable (`true`) or enable Nagle's algorithm on the socket.
+    pub fn set_no_delay(&self, no_delay: bool) -> io::Result<()> {
+        match &self.lease {
+            Some(l) => l.socket.set_no_delay(no_delay),
+            None => Ok(()),
+        }
+    }
+
+    /// Turn TCP keep-alive probes on or off, the first after `initial_delay_ms`.
+    pub fn set_socket_keep_alive(&self, enable: bool, initial_delay_ms: u64) -> io::Result<()> {
+        match &self.lease {
+            Some(l) => l.socket.set_keep_alive(enable, initial_delay_ms),
+            None => Ok(()),
+        }
+    }
+
+    /// Run `f` with the socket (at once: the socket is assigned when the request is made).
+    pub fn on_socket(&mut self, mut f: impl FnMut(&Socket) + Send + 'static) -> &mut Self {
+        if let Some(l) = &self.lease {
+            f(&l.socket);
+        }
+        self.listeners.socket.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` with the response when its head arrives, before `end` returns it.
+    pub fn on_response(
+        &mut self,
+        f: impl FnMut(&mut IncomingMessage) + Send + 'static,
+    ) -> &mut Self {
+        self.listeners.response.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` when `100 Continue` arrives.
+    pub fn on_continue(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.listeners.continue_.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` with each 1xx response (other than 101).
+    pub fn on_information(
+        &mut self,
+        f: impl FnMut(&IncomingMessage) + Send + 'static,
+    ) -> &mut Self {
+        self.listeners.information.push(Box::new(f));
+        self
+    }
+
+    /// Take a `101 Switching Protocols` response: `f` gets the response, the socket (now
+    /// yours) and the bytes read past the head. Without it the socket is closed.
+    pub fn on_upgrade(
+        &mut self,
+        f: impl FnMut(IncomingMessage, Socket, Vec<u8>) + Send + 'static,
+    ) -> &mut Self {
+        self.listeners.upgrade.push(Box::new(f));
+        self
+    }
+
+    /// Take the answer to CONNECT (any final status, as Node): `f` gets the response, the
+    /// socket (the tunnel) and the bytes read past the head. Without it the socket is closed.
+    pub fn on_connect(
+        &mut self,
+        f: impl FnMut(IncomingMessage, Socket, Vec<u8>) + Send + 'static,
+    ) -> &mut Self {
+        self.listeners.connect.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` after `abort()`.
+    pub fn on_abort(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.listeners.abort.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` when the socket was inactive for the request's timeout.
+    pub fn on_timeout(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.listeners.timeout.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` with the error when the request fails.
+    pub fn on_error(&mut self, f: impl FnMut(&Error) + Send + 'static) -> &mut Self {
+        self.listeners.error.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` when the request is done with (failed, aborted, or its response head
+    /// arrived).
+    pub fn on_close(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.listeners.close.push(Box::new(f));
+        self
+    }
+
+    /// Run `f` when the whole request has been handed to the socket.
+    pub fn on_finish(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.out.on_finish.push(Box::new(f));
+        self
+    }
+}
+
+/// The server's `Keep-Alive: timeout=N` in ms.
+fn keep_alive_hint(head: &HeadData) -> Option<u64> {
+    let v = head.headers.get_str("keep-alive")?;
+    v.split(',').find_map(|part| {
+        let (k, val) = part.split_once('=')?;
+        if k.trim().eq_ignore_ascii_case("timeout") {
+            val.trim()
+                .parse::<u64>()
+                .ok()
+                .map(|s| s.saturating_mul(1000))
+        } else {
+            None
+        }
+    })
+}
+
+impl io::Write for ClientRequest {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        ClientRequest::write(self, buf).map_err(io::Error::other)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_headers().map_err(io::Error::other)
+    }
+}
+
+impl Drop for ClientRequest {
+    fn drop(&mut self) {
+        // a request dropped before `end` leaves its connection mid-message: close it
+        if let Some(lease) = self.lease.take() {
+            lease.socket.destroy();
+            self.agent.discard(&lease);
+        }
+    }
+}
+
+/// The deprecated `http.createClient(port, host)`: a fixed origin to make requests to.
+/// Use [`request`] instead.
+#[derive(Clone, Debug)]
+pub struct Client {
+    port: u16,
+    host: String,
+}
+
+/// Node's deprecated `http.createClient(port, host)`.
+///
+/// ```no_run
+/// #[allow(deprecated)]
+/// let client = stdhttp::create_client(8080, "127.0.0.1");
+/// #[allow(deprecated)]
+/// let res = client.request("GET", "/", &[("Accept", "text/plain")])?.end(&[])?;
+/// # Ok::<(), stdhttp::Error>(())
+/// ```
+#[deprecated(note = "use `stdhttp::request`")]
+pub fn create_client(port: u16, host: &str) -> Client {
+    Client {
+        port,
+        host: host.to_string(),
+    }
+}
+
+impl Client {
+    /// A request to this client's origin (use [`request`] instead).
+    #[deprecated(note = "use `stdhttp::request`")]
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<ClientRequest, Error> {
+        let opts = RequestOptions::new()
+            .hostname(self.host.clone())
+            .port(self.port)
+            .method(method)
+            .path(path)
+            .headers(headers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        request(opts)
+    }
+}
