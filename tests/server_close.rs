@@ -76,7 +76,7 @@ fn close_lets_an_in_flight_request_finish_then_runs_on_close() {
     go_tx.send(()).unwrap();
     let r = c.response();
     assert_eq!(r.text(), "finished");
-    // as Node: the in-flight connection lives on until its keep-alive timer
+    // closed once its response is done (Node would wait for its keep-alive timer)
     assert!(c.closes_within(PATIENCE));
     assert!(c.buf.is_empty());
     s.server.join();

@@ -223,7 +223,17 @@ pub(crate) fn serve(
             // a new connection's headers deadline runs from the accept; a kept-alive one's
             // from the first byte of its next request
             r.headers_timeout = if served == 0 { None } else { s.headers_timeout };
-            idle.store(served > 0, Ordering::Release);
+            {
+                // under the lock close_idle_connections takes, so a close() racing with the
+                // end of a response either sees this connection idle or is seen here
+                let _tracked = lock(&server.tracked);
+                idle.store(served > 0, Ordering::Release);
+                if served > 0 && server.closing.load(Ordering::Acquire) {
+                    drop(_tracked);
+                    drop(r);
+                    break;
+                }
+            }
             let policy = HeadPolicy {
                 skip_body: false,
                 take_upgrade,
