@@ -104,7 +104,8 @@ fn write_continue_sends_exactly_100_continue() {
 fn io_write_streams_a_chunked_body() {
     let (_, r) = in_handler(|r| {
         use std::io::Write;
-        write!(r, "{}-{}", "a", 1).unwrap();
+        let n = 1;
+        write!(r, "a-{n}").unwrap();
     });
     assert_eq!(r.header("transfer-encoding"), Some("chunked"));
     assert_eq!(r.text(), "a-1");
