@@ -17,7 +17,7 @@ use crate::proto::headers::{latin1, Headers, RawHeaders};
 use crate::Error;
 
 /// The read buffer a connection starts with (small: idle connections keep it).
-const FIRST_READ: usize = 4 * 1024;
+const FIRST_READ: usize = 2 * 1024;
 /// The read buffer grows (while reads fill it) up to this.
 const MAX_READ: usize = 64 * 1024;
 /// How far past its deadline a read may block before the socket timeout is set again.
@@ -408,7 +408,7 @@ impl Reader {
     /// Read and discard the rest of the current body, at most `limit` bytes. `Ok(true)` when
     /// the body ended within the bound.
     pub fn drain_body(&mut self, limit: u64) -> Result<bool, ReadError> {
-        let mut scratch = [0u8; 8192];
+        let mut scratch = vec![0u8; 8192]; // on the heap: a big stack frame costs every worker
         let mut total = 0u64;
         loop {
             if self.progress.complete {
@@ -687,7 +687,7 @@ impl IncomingMessage {
     /// Read the rest of the body and discard it (Node's `resume()` with no data listener;
     /// `on_data` listeners still see every piece).
     pub fn resume(&mut self) -> Result<(), Error> {
-        let mut scratch = [0u8; 16 * 1024];
+        let mut scratch = vec![0u8; 16 * 1024];
         loop {
             match self.read(&mut scratch) {
                 Ok(0) => return Ok(()),

@@ -125,7 +125,7 @@ fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Err
 fn linger_close(socket: &Socket) {
     let _ = socket.shutdown(Shutdown::Write);
     let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
-    let mut scratch = [0u8; 4096];
+    let mut scratch = [0u8; 512]; // small: every worker stack page touched stays resident
     let mut total = 0usize;
     let started = Instant::now();
     while total < 256 * 1024 && started.elapsed() < Duration::from_secs(1) {
@@ -301,20 +301,25 @@ pub(crate) fn serve(
             head.upgrade = false;
         }
 
-        if head.host_missing {
-            let mut bytes = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n".to_vec();
-            push_date_line(&mut bytes);
+        let refusal = if head.host_missing {
+            Some("400 Bad Request")
+        } else if s.max_requests > 0 && served > s.max_requests {
+            Some("503 Service Unavailable")
+        } else {
+            None
+        };
+        if let Some(status) = refusal {
+            // Node's automatic answers: an empty chunked body, then close (Node's 400 has
+            // Connection before Date, its 503 Date before Connection)
+            let mut bytes = format!("HTTP/1.1 {status}\r\n").into_bytes();
+            if head.host_missing {
+                bytes.extend_from_slice(b"Connection: close\r\n");
+                push_date_line(&mut bytes);
+            } else {
+                push_date_line(&mut bytes);
+                bytes.extend_from_slice(b"Connection: close\r\n");
+            }
             bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
-            let _ = socket.write_all_vectored(&[&bytes]);
-            linger_close(&socket);
-            return finish(&server, &socket);
-        }
-        if s.max_requests > 0 && served > s.max_requests {
-            let mut bytes = b"HTTP/1.1 503 Service Unavailable\r\n".to_vec();
-            push_date_line(&mut bytes);
-            bytes.extend_from_slice(
-                b"Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-            );
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);
             return finish(&server, &socket);

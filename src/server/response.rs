@@ -105,6 +105,8 @@ impl std::fmt::Debug for ServerResponse {
 }
 
 impl ServerResponse {
+    crate::outgoing::outgoing_methods!();
+
     pub(crate) fn new(socket: Socket, req: RequestInfo, conn: Arc<ConnState>) -> ServerResponse {
         ServerResponse {
             out: Outgoing::new(socket),
@@ -154,38 +156,6 @@ impl ServerResponse {
         self
     }
 
-    /// Set a header (a list gives one line per value). Names are case-insensitive; the case
-    /// last given is sent. Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`,
-    /// `ERR_HTTP_HEADERS_SENT`.
-    pub fn set_header(
-        &mut self,
-        name: &str,
-        value: impl Into<HeaderValue>,
-    ) -> Result<&mut Self, Error> {
-        self.out.set_header(name, value.into())?;
-        Ok(self)
-    }
-
-    /// A header's value (case-insensitive name).
-    pub fn get_header(&self, name: &str) -> Option<&HeaderValue> {
-        self.out.headers.get(name)
-    }
-
-    /// Every header, lower-case names, in the order first set.
-    pub fn get_headers(&self) -> Vec<(String, HeaderValue)> {
-        self.out.headers.to_vec()
-    }
-
-    /// Every header name, lower-case, in the order first set.
-    pub fn get_header_names(&self) -> Vec<String> {
-        self.out.headers.names()
-    }
-
-    /// Whether a header is set (case-insensitive).
-    pub fn has_header(&self, name: &str) -> bool {
-        self.out.headers.has(name)
-    }
-
     /// Remove a header. Removing `Connection`, `Content-Length`, `Transfer-Encoding` or
     /// `Date` also stops stdhttp from adding its own (as Node).
     pub fn remove_header(&mut self, name: &str) -> Result<&mut Self, Error> {
@@ -194,11 +164,6 @@ impl ServerResponse {
         }
         self.out.remove_header(name)?;
         Ok(self)
-    }
-
-    /// Whether the head has been generated (Node's `headersSent`).
-    pub fn headers_sent(&self) -> bool {
-        self.out.head_generated
     }
 
     /// Whether `end` has completed and everything was handed to the socket.
@@ -387,12 +352,6 @@ impl ServerResponse {
         self.out.write_body(data)
     }
 
-    /// Add trailers, sent after a chunked body (silently dropped otherwise, as Node).
-    /// Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`.
-    pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), Error> {
-        self.out.add_trailers(trailers)
-    }
-
     /// Generate and send the head now.
     pub fn flush_headers(&mut self) -> Result<(), Error> {
         self.ensure_head()?;
@@ -424,12 +383,6 @@ impl ServerResponse {
             self.conn.add_timeout_listener(cb);
         }
         Ok(())
-    }
-
-    /// Run `f` when the response has been handed to the socket (Node's `finish`).
-    pub fn on_finish(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
-        self.out.on_finish.push(Box::new(f));
-        self
     }
 
     /// Run `f` when the response is done with: after `finish`, or when the connection
