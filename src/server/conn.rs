@@ -202,6 +202,9 @@ pub(crate) fn serve(
     let mut served: u64 = 0;
     let take_upgrade = !handlers.upgrade.is_empty();
     loop {
+        // a fresh request: nothing of its response is out yet, so a client error in its
+        // head still gets Node's default answer
+        conn.reset();
         let waiting_since = Instant::now();
         // a new request: nothing of its answer has been written yet (a 400 for bad bytes
         // after a served request must still go out)
@@ -219,7 +222,17 @@ pub(crate) fn serve(
             // a new connection's headers deadline runs from the accept; a kept-alive one's
             // from the first byte of its next request
             r.headers_timeout = if served == 0 { None } else { s.headers_timeout };
-            idle.store(served > 0, Ordering::Release);
+            {
+                // under the lock close_idle_connections takes, so a close() racing with the
+                // end of a response either sees this connection idle or is seen here
+                let _tracked = lock(&server.tracked);
+                idle.store(served > 0, Ordering::Release);
+                if served > 0 && server.closing.load(Ordering::Acquire) {
+                    drop(_tracked);
+                    drop(r);
+                    break;
+                }
+            }
             let policy = HeadPolicy {
                 skip_body: false,
                 take_upgrade,
@@ -263,10 +276,10 @@ pub(crate) fn serve(
         };
         served += 1;
 
-        if head.upgrade && lock(&reader).parser.is_upgraded() {
+        let is_connect = head.method == Some("CONNECT");
+        if head.upgrade && (is_connect || take_upgrade) && lock(&reader).parser.is_upgraded() {
             let tunnel = lock(&reader).take_buffered();
             server.forget(&socket);
-            let is_connect = head.method == Some("CONNECT");
             let listeners = if is_connect {
                 &handlers.connect
             } else {
@@ -279,9 +292,12 @@ pub(crate) fn serve(
             }
             return;
         }
+        let mut head = head;
         if head.upgrade {
-            // an upgrade nobody listens for is served as a plain request (Node)
+            // an upgrade nobody listens for is served as a plain request (Node: its
+            // `req.upgrade` is false)
             lock(&reader).parser.resume_after_upgrade();
+            head.upgrade = false;
         }
 
         let refusal = if head.host_missing {
@@ -292,9 +308,16 @@ pub(crate) fn serve(
             None
         };
         if let Some(status) = refusal {
-            // Node's automatic answers: an empty chunked body, then close
-            let mut bytes = format!("HTTP/1.1 {status}\r\nConnection: close\r\n").into_bytes();
-            push_date_line(&mut bytes);
+            // Node's automatic answers: an empty chunked body, then close (Node's 400 has
+            // Connection before Date, its 503 Date before Connection)
+            let mut bytes = format!("HTTP/1.1 {status}\r\n").into_bytes();
+            if head.host_missing {
+                bytes.extend_from_slice(b"Connection: close\r\n");
+                push_date_line(&mut bytes);
+            } else {
+                push_date_line(&mut bytes);
+                bytes.extend_from_slice(b"Connection: close\r\n");
+            }
             bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);

@@ -255,7 +255,7 @@ impl ServerResponse {
         if self.send_date && !h.has("date") {
             push_date_line(&mut head);
         }
-        let mut keep_alive = self.keep_alive && !self.req.last_allowed;
+        let mut keep_alive = self.keep_alive;
         if self.req.expects_continue && !self.continue_sent {
             keep_alive = false;
         }
@@ -279,15 +279,18 @@ impl ServerResponse {
             }
         } else if user_length {
             Framing::Raw
-        } else if self.out.removed_length || self.out.removed_encoding {
+        } else if !chunk_allowed {
+            // HTTP/1.0 (no `TE: chunked`): no length header, the close ends the body (Node)
             keep_alive = false;
             Framing::Raw
-        } else if let (Some(n), false) = (known_length, has_trailer) {
+        } else if let (Some(n), false, false) = (known_length, has_trailer, self.out.removed_length)
+        {
             let mut line = Vec::new();
             encode::write_content_length(&mut line, n);
             framing_line = Some(line);
             Framing::Raw
-        } else if chunk_allowed {
+        } else if !self.out.removed_encoding {
+            // a removed Content-Length only stops the automatic one: chunked it is (Node)
             framing_line = Some(b"Transfer-Encoding: chunked\r\n".to_vec());
             Framing::Chunked
         } else {
@@ -305,7 +308,9 @@ impl ServerResponse {
                 keep_alive = false;
             }
         } else if !self.out.removed_connection {
-            if keep_alive {
+            // the last request a socket may carry is told `close`, yet (as Node) the
+            // connection stays open so requests pipelined behind it get their 503
+            if keep_alive && !self.req.last_allowed {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
                 if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
                     let value = match self.req.keep_alive_max {

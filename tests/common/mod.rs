@@ -4,3 +4,4 @@
 pub mod example;
 pub mod json;
 pub mod node;
+pub mod server;
