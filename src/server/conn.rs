@@ -206,9 +206,6 @@ pub(crate) fn serve(
         // head still gets Node's default answer
         conn.reset();
         let waiting_since = Instant::now();
-        // a new request: nothing of its answer has been written yet (a 400 for bad bytes
-        // after a served request must still go out)
-        conn.reset();
         let head = {
             let mut r = lock(&reader);
             r.deadline = if served == 0 {
