@@ -326,6 +326,11 @@ impl Reader {
             ..Progress::default()
         };
         self.seq += 1;
+        if self.parser.is_upgraded() {
+            // the previous message asked to upgrade and nobody took the connection (an
+            // upgrade request with a body and no listener): go on with HTTP, as Node
+            self.parser.resume_after_upgrade();
+        }
         if self.parser.is_idle() {
             self.first_byte = None;
         }
