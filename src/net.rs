@@ -284,42 +284,36 @@ impl Socket {
         }
     }
 
-    /// Whether the peer has closed (or reset) a connection that should be idle: a
-    /// non-blocking peek sees EOF, an error, or unexpected bytes. Used before reusing a
-    /// pooled socket.
-    pub(crate) fn peer_closed(&self) -> bool {
-        fn check<S>(
-            s: &S,
-            nb: impl Fn(&S, bool) -> io::Result<()>,
-            peek: impl Fn(&S, &mut [u8]) -> io::Result<usize>,
-        ) -> bool {
-            if nb(s, true).is_err() {
-                return true;
-            }
-            let mut b = [0u8; 1];
-            let closed = match peek(s, &mut b) {
-                Ok(_) => true,
-                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
-            };
-            nb(s, false).is_err() || closed
-        }
+    /// A non-blocking look at a connection that should be idle (the blocking mode is left
+    /// alone, so a thread blocked on the socket is not disturbed).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn peek_idle(&self) -> crate::sys::Peek {
+        use std::os::fd::AsRawFd;
         if self.is_destroyed() {
-            return true;
+            return crate::sys::Peek::Closed;
         }
         match &self.inner.stream {
-            Stream::Tcp(s) => check(s, TcpStream::set_nonblocking, TcpStream::peek),
-            #[cfg(unix)]
-            Stream::Unix(s) => check(
-                s,
-                UnixStream::set_nonblocking,
-                |s: &UnixStream, b: &mut [u8]| {
-                    // std has no stable UnixStream::peek; a non-blocking read is equivalent here
-                    // because any byte on an idle connection already makes it unusable.
-                    (&*s).read(b)
-                },
-            ),
-            Stream::User(_) => false,
+            Stream::Tcp(s) => crate::sys::peek(s.as_raw_fd()),
+            Stream::Unix(s) => crate::sys::peek(s.as_raw_fd()),
+            Stream::User(_) => crate::sys::Peek::Quiet,
         }
+    }
+
+    /// Without `MSG_DONTWAIT`, an idle connection can only be assumed quiet.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn peek_idle(&self) -> crate::sys::Peek {
+        if self.is_destroyed() {
+            crate::sys::Peek::Closed
+        } else {
+            crate::sys::Peek::Quiet
+        }
+    }
+
+    /// Whether the peer has closed (or reset) a connection that should be idle, or sent
+    /// bytes nobody asked for: either way it cannot carry a new request. Used before a pooled
+    /// socket is reused.
+    pub(crate) fn peer_closed(&self) -> bool {
+        self.peek_idle() != crate::sys::Peek::Quiet
     }
 
     /// Write all of `parts` in as few system calls as possible (no copying).

@@ -23,6 +23,7 @@ mod ffi {
         pub fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
         pub fn connect(fd: c_int, addr: *const c_void, len: u32) -> c_int;
         pub fn close(fd: c_int) -> c_int;
+        pub fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
         pub fn getsockopt(
             fd: c_int,
             level: c_int,
@@ -292,4 +293,34 @@ pub(crate) fn connect_from(
         io::ErrorKind::Unsupported,
         "local_address is only supported on Linux",
     ))
+}
+
+/// What a non-blocking peek at a socket that should be idle sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Peek {
+    /// Nothing to read: the connection is quiet and open.
+    Quiet,
+    /// Bytes are waiting.
+    Data,
+    /// The peer closed (EOF) or the socket failed.
+    Closed,
+}
+
+/// Peek without blocking and without touching the socket's blocking mode (other threads
+/// may be blocked on it): `recv(MSG_PEEK | MSG_DONTWAIT)`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn peek(fd: RawFd) -> Peek {
+    const MSG_PEEK: i32 = 2;
+    const MSG_DONTWAIT: i32 = 0x40;
+    let mut byte = 0u8;
+    // SAFETY: `fd` is an open socket; the buffer is one live byte and its length is 1.
+    let n = unsafe { ffi::recv(fd, (&mut byte as *mut u8).cast(), 1, MSG_PEEK | MSG_DONTWAIT) };
+    match n {
+        0 => Peek::Closed,
+        n if n > 0 => Peek::Data,
+        _ => match io::Error::last_os_error().kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Peek::Quiet,
+            _ => Peek::Closed,
+        },
+    }
 }

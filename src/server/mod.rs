@@ -621,7 +621,19 @@ impl Server {
         if let Some(t) = listening.accept_thread.take() {
             let _ = t.join();
         }
-        self.close_idle_connections();
+        // A keep-alive client may be sending its next request right now. Idle connections
+        // get a short grace: a request that arrives in it is served (with `Connection:
+        // close`); then the ones still quiet are closed.
+        let later = self.clone();
+        let grace = thread::Builder::new()
+            .name("stdhttp-close".into())
+            .spawn(move || {
+                thread::sleep(CLOSE_IDLE_GRACE);
+                later.close_idle_connections();
+            });
+        if grace.is_err() {
+            self.close_idle_connections();
+        }
         let all_gone = {
             let mut t = lock(&self.inner.tracked);
             t.listening = false;
@@ -637,8 +649,12 @@ impl Server {
     pub fn close_idle_connections(&self) {
         let t = lock(&self.inner.tracked);
         for (s, idle) in t.conns.values() {
-            if idle.load(Ordering::Acquire) {
-                s.destroy();
+            // A connection whose next request is already in its socket buffer is not idle:
+            // it is served (with `Connection: close` once the server is closing). Only the
+            // read side is shut: the worker's blocked read ends and it closes the connection,
+            // while a worker that took a request in the same instant can still answer it.
+            if idle.load(Ordering::Acquire) && s.peek_idle() != crate::sys::Peek::Data {
+                let _ = s.shutdown(std::net::Shutdown::Read);
             }
         }
     }
@@ -665,26 +681,31 @@ impl Server {
     }
 }
 
+/// After `close()`, how long idle keep-alive connections may still deliver a request that
+/// was on its way (it is answered with `Connection: close`) before they are closed.
+pub const CLOSE_IDLE_GRACE: Duration = Duration::from_millis(100);
+
 /// The bytes sent to a connection the server has no room for.
 const SHED_RESPONSE: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
+    let accept = |bound: &Bound| match bound {
+        Bound::Tcp(l) => l.accept().map(|(s, _)| {
+            let _ = s.set_nodelay(true);
+            Socket::from_tcp(s)
+        }),
+        #[cfg(unix)]
+        Bound::Unix(l, _) => l.accept().map(|(s, _)| Socket::from_unix(s)),
+    };
     loop {
-        let accepted = match &bound {
-            Bound::Tcp(l) => l.accept().map(|(s, _)| {
-                let _ = s.set_nodelay(true);
-                Socket::from_tcp(s)
-            }),
-            #[cfg(unix)]
-            Bound::Unix(l, _) => l.accept().map(|(s, _)| Socket::from_unix(s)),
-        };
-        if inner.closing.load(Ordering::Acquire) && lock(&inner.listening).is_none() {
-            break;
-        }
-        let socket = match accepted {
-            Ok(s) => s,
-            Err(e) => {
+        let accepted = accept(&bound);
+        let closing = inner.closing.load(Ordering::Acquire) && lock(&inner.listening).is_none();
+        match accepted {
+            // every connection accepted is served, even the one `close()` made to wake
+            // this thread (it ends at once)
+            Ok(socket) => admit(&inner, &pool, socket),
+            Err(e) if !closing => {
                 // out of descriptors or the like: give the system a moment rather than spin
                 if !matches!(
                     e.kind(),
@@ -692,35 +713,59 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
                 ) {
                     thread::sleep(Duration::from_millis(10));
                 }
-                continue;
             }
-        };
-        let idle = Arc::new(AtomicBool::new(false));
-        {
-            let mut t = lock(&inner.tracked);
-            let max = inner.config.max_connections.load(Ordering::Relaxed) as usize;
-            if max > 0 && t.conns.len() >= max {
-                drop(t);
-                socket.destroy();
-                continue;
-            }
-            t.next_id += 1;
-            let id = t.next_id;
-            t.conns.insert(id, (socket.clone(), idle.clone()));
+            Err(_) => {}
         }
-        let accepted_at = Instant::now();
-        let job_inner = inner.clone();
-        let job_socket = socket.clone();
-        let job = Box::new(move || conn::serve(job_inner, job_socket, accepted_at, idle));
-        if pool.submit(job).is_err() {
-            let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
-            let _ = socket.write_all_vectored(&[SHED_RESPONSE]);
-            socket.destroy();
-            inner.forget(&socket);
+        if closing {
+            // connections the kernel completed but nobody accepted yet would be reset when
+            // the listener closes, with their requests in them: serve them too
+            let nonblocking = match &bound {
+                Bound::Tcp(l) => l.set_nonblocking(true),
+                #[cfg(unix)]
+                Bound::Unix(l, _) => l.set_nonblocking(true),
+            };
+            if nonblocking.is_ok() {
+                while let Ok(socket) = accept(&bound) {
+                    let _ = match &socket.as_tcp() {
+                        Some(s) => s.set_nonblocking(false),
+                        None => Ok(()),
+                    };
+                    admit(&inner, &pool, socket);
+                }
+            }
+            break;
         }
     }
     #[cfg(unix)]
     if let Bound::Unix(_, Some(path)) = &bound {
         let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Track a new connection and hand it to the pool, or drop it (over `max_connections`) or
+/// shed it with a `503` (pool and queue full).
+fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket) {
+    let idle = Arc::new(AtomicBool::new(false));
+    {
+        let mut t = lock(&inner.tracked);
+        let max = inner.config.max_connections.load(Ordering::Relaxed) as usize;
+        if max > 0 && t.conns.len() >= max {
+            drop(t);
+            socket.destroy();
+            return;
+        }
+        t.next_id += 1;
+        let id = t.next_id;
+        t.conns.insert(id, (socket.clone(), idle.clone()));
+    }
+    let accepted_at = Instant::now();
+    let job_inner = inner.clone();
+    let job_socket = socket.clone();
+    let job = Box::new(move || conn::serve(job_inner, job_socket, accepted_at, idle));
+    if pool.submit(job).is_err() {
+        let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
+        let _ = socket.write_all_vectored(&[SHED_RESPONSE]);
+        socket.destroy();
+        inner.forget(&socket);
     }
 }
