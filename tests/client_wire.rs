@@ -163,7 +163,7 @@ fn header_order_user_headers_host_authorization_connection_length() {
 }
 
 #[test]
-fn headers_set_on_the_request_come_in_order_too() {
+fn headers_set_on_the_request_come_after_host_as_in_node() {
     let got = wire(
         |p| local(p).agent(AgentChoice::None),
         |mut r| {
@@ -174,7 +174,30 @@ fn headers_set_on_the_request_come_in_order_too() {
     );
     assert_eq!(
         got,
-        "GET / HTTP/1.1\r\nX-One: 1\r\nX-Two: a\r\nX-Two: b\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-One: 1\r\nX-Two: a\r\nX-Two: b\r\nConnection: close\r\n\r\n"
+    );
+}
+
+#[test]
+fn host_and_authorization_are_request_headers() {
+    let server = capture_server();
+    let mut req = request(local(server.port()).auth("a:b").agent(AgentChoice::None)).unwrap();
+    let host = format!("127.0.0.1:{}", server.port());
+    assert_eq!(
+        req.get_header("host").and_then(|v| v.as_str()),
+        Some(host.as_str())
+    );
+    assert_eq!(
+        req.get_header("authorization").and_then(|v| v.as_str()),
+        Some("Basic YTpi")
+    );
+    // removing them sends neither
+    req.remove_header("Host").unwrap();
+    req.remove_header("Authorization").unwrap();
+    let _ = req.end(b"").unwrap().text();
+    assert_eq!(
+        String::from_utf8_lossy(&server.received(0)),
+        "GET / HTTP/1.1\r\nConnection: close\r\n\r\n"
     );
 }
 
@@ -401,7 +424,7 @@ fn user_content_length_is_kept_and_no_chunking() {
     });
     assert_eq!(
         got,
-        "POST / HTTP/1.1\r\nContent-Length: 2\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\nab"
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab"
     );
 }
 

@@ -10,7 +10,7 @@ use super::agent::{global_agent, Agent, AgentOptions, Lease};
 use super::options::{AgentChoice, RequestOptions};
 use crate::message::{HeadData, HeadPolicy, IncomingMessage, ReadError, Reader};
 use crate::net::Socket;
-use crate::outgoing::{push_line, Framing, HeaderValue, Outgoing};
+use crate::outgoing::{Framing, HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
 use crate::Error;
 
@@ -191,6 +191,15 @@ impl ClientRequest {
             };
             out.headers.set(n, value)?;
         }
+        // Node stores Host and Authorization as headers when the request is made, so they
+        // come after the option headers and before any set later with `set_header`, and
+        // `get_header("host")` sees them.
+        if let Some(host) = opts.host_header() {
+            out.headers.set("Host", HeaderValue::One(host))?;
+        }
+        if let Some(auth) = opts.authorization() {
+            out.headers.set("Authorization", HeaderValue::One(auth))?;
+        }
         let expect_continue = out.headers.get("expect").is_some_and(|v| {
             v.values()
                 .iter()
@@ -298,16 +307,6 @@ impl ClientRequest {
         encode::write_request_line(&mut head, &self.method, self.opts.get_path())?;
         let h = &self.out.headers;
         h.render(&mut head);
-        if !h.has("host") {
-            if let Some(host) = self.opts.host_header() {
-                push_line(&mut head, "Host", &host);
-            }
-        }
-        if !h.has("authorization") {
-            if let Some(auth) = self.opts.authorization() {
-                push_line(&mut head, "Authorization", &auth);
-            }
-        }
         if !h.has("connection") && !self.out.removed_connection {
             if self.agent.sends_keep_alive() {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
