@@ -382,9 +382,14 @@ impl Reader {
                 continue;
             }
             if self.fill()? == 0 {
-                self.parser
-                    .finish(&mut self.progress)
-                    .map_err(|e| ReadError::Parse(Error::from(e)))?;
+                let finished = self.parser.finish(&mut self.progress);
+                if finished.is_err() && self.parser.kind() == Kind::Response {
+                    // a client sees a response cut short as Node does: ECONNRESET `aborted`
+                    // (the server answers its own HPE_INVALID_EOF_STATE with a 400)
+                    self.failed = true;
+                    return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
+                }
+                finished.map_err(|e| ReadError::Parse(Error::from(e)))?;
                 if !self.progress.complete {
                     return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
                 }
