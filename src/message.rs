@@ -476,6 +476,8 @@ pub struct IncomingMessage {
     on_close: Vec<Listener>,
     on_error: Vec<ErrorListener>,
     done: Option<DoneHook>,
+    /// Run after the `close` listeners (the client request's own `close`).
+    after_close: Vec<Listener>,
     encoding: Option<String>,
     max_headers_count: usize,
 }
@@ -538,6 +540,7 @@ impl IncomingMessage {
             on_close: Vec::new(),
             on_error: Vec::new(),
             done: None,
+            after_close: Vec::new(),
             encoding: None,
             max_headers_count,
         }
@@ -545,6 +548,18 @@ impl IncomingMessage {
 
     pub(crate) fn set_done_hook(&mut self, hook: DoneHook) {
         self.done = Some(hook);
+    }
+
+    /// Listeners to run once this message's `close` listeners have run (Node emits the
+    /// client request's `close` after its response's).
+    pub(crate) fn add_after_close(&mut self, listeners: Vec<Listener>) {
+        if self.closed {
+            for mut f in listeners {
+                f();
+            }
+        } else {
+            self.after_close.extend(listeners);
+        }
     }
 
     /// The request method (`GET`, ...); `None` on a response (Node: `null`).
@@ -731,6 +746,9 @@ impl IncomingMessage {
         if !self.closed {
             self.closed = true;
             for f in self.on_close.iter_mut() {
+                f();
+            }
+            for mut f in std::mem::take(&mut self.after_close) {
                 f();
             }
         }

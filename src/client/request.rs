@@ -583,6 +583,7 @@ impl ClientRequest {
             let mut res = IncomingMessage::new(head, socket, None, 0);
             res.mark_complete_if_bodiless();
             self.emit_response(&mut res);
+            self.fire_close();
             return Ok(res);
         }
         let keep_alive = {
@@ -607,6 +608,8 @@ impl ClientRequest {
             res
         };
         self.emit_response(&mut res);
+        // the request's `close` follows its response's, as in Node
+        res.add_after_close(std::mem::take(&mut self.listeners.close));
         Ok(res)
     }
 
@@ -759,8 +762,9 @@ impl ClientRequest {
         self
     }
 
-    /// Run `f` when the request is done with (failed, aborted, or its response head
-    /// arrived).
+    /// Run `f` when the request is done with: after it failed or was aborted, or after its
+    /// response's own `close` (the body read to its end, or the response dropped), as in
+    /// Node.
     pub fn on_close(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
         self.listeners.close.push(Box::new(f));
         self
