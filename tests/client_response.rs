@@ -207,12 +207,16 @@ fn large_body_streams_through() {
         c.write(&vec![b'z'; n]);
     });
     let mut res = request(opts(server.port())).unwrap().end(b"").unwrap();
-    let mut seen = 0usize;
-    res.on_data(move |d| seen += d.len());
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let s2 = seen.clone();
+    res.on_data(move |d| {
+        s2.fetch_add(d.len(), std::sync::atomic::Ordering::Relaxed);
+    });
     let mut all = Vec::new();
     res.read_to_end(&mut all).unwrap();
     assert_eq!(all.len(), 1 << 20);
     assert!(all.iter().all(|&b| b == b'z'));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 1 << 20);
 }
 
 #[test]
