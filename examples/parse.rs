@@ -18,101 +18,44 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use stdhttp::parser::{Collector, Kind, Limits, Message, Parser};
-use stdhttp::proto::headers::{latin1, FieldValue, Headers, RawHeaders};
+use stdhttp::proto::headers::{latin1, Headers, RawHeaders};
 
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+#[path = "support/json.rs"]
+mod json;
 
 fn raw_fields(fields: &[(Vec<u8>, Vec<u8>)]) -> RawHeaders {
     fields.iter().map(|(n, v)| (latin1(n), latin1(v))).collect()
 }
 
-fn json_raw(out: &mut String, raw: &RawHeaders) {
-    out.push('[');
-    for (i, s) in raw.to_flat().iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_str(out, s);
-    }
-    out.push(']');
-}
-
-fn json_merged(out: &mut String, raw: &RawHeaders) {
-    out.push('{');
-    for (i, (name, value)) in Headers::from_raw(raw, 0).iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_str(out, name);
-        out.push(':');
-        match value {
-            FieldValue::Single(v) => json_str(out, v),
-            FieldValue::List(vs) => {
-                out.push('[');
-                for (j, v) in vs.iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    json_str(out, v);
-                }
-                out.push(']');
-            }
-        }
-    }
-    out.push('}');
-}
-
 fn message_json(m: &Message, kind: Kind) -> String {
     let mut out = String::from("{");
-    let key = |out: &mut String, k: &str| {
-        if out.len() > 1 {
-            out.push(',');
-        }
-        json_str(out, k);
-        out.push(':');
-    };
+    let key = |out: &mut String, k: &str| json::key(out, out.len() == 1, k);
     if kind == Kind::Request {
         key(&mut out, "method");
-        json_str(&mut out, m.method.unwrap_or(""));
+        json::string(&mut out, m.method.unwrap_or(""));
         key(&mut out, "url");
-        json_str(&mut out, &latin1(&m.url));
+        json::string(&mut out, &latin1(&m.url));
     }
     key(&mut out, "httpVersion");
-    json_str(&mut out, &format!("{}.{}", m.version.0, m.version.1));
+    json::string(&mut out, &format!("{}.{}", m.version.0, m.version.1));
     if kind == Kind::Response {
         key(&mut out, "statusCode");
         out.push_str(&m.status.to_string());
         key(&mut out, "statusMessage");
-        json_str(&mut out, &latin1(&m.reason));
+        json::string(&mut out, &latin1(&m.reason));
     }
     let raw = raw_fields(&m.headers);
     key(&mut out, "headers");
-    json_merged(&mut out, &raw);
+    json::headers(&mut out, &Headers::from_raw(&raw, 0));
     key(&mut out, "rawHeaders");
-    json_raw(&mut out, &raw);
+    json::raw(&mut out, &raw);
     key(&mut out, "body");
-    json_str(&mut out, &String::from_utf8_lossy(&m.body));
+    json::string(&mut out, &String::from_utf8_lossy(&m.body));
     let raw_trailers = raw_fields(&m.trailers);
     key(&mut out, "trailers");
-    json_merged(&mut out, &raw_trailers);
+    json::headers(&mut out, &Headers::from_raw(&raw_trailers, 0));
     key(&mut out, "rawTrailers");
-    json_raw(&mut out, &raw_trailers);
+    json::raw(&mut out, &raw_trailers);
     if m.upgrade {
         key(&mut out, "upgrade");
         out.push_str("true");
@@ -197,9 +140,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let mut out = String::from("{\"error\":{\"code\":");
-            json_str(&mut out, e.code().as_str());
+            json::string(&mut out, e.code().as_str());
             out.push_str(",\"reason\":");
-            json_str(&mut out, e.reason());
+            json::string(&mut out, e.reason());
             out.push_str(&format!(",\"offset\":{}}}}}", e.offset()));
             println!("{out}");
             ExitCode::from(1)

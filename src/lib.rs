@@ -3,9 +3,47 @@
 //! Node.js's `http` module, re-made for Rust with nothing but `std`: a synchronous,
 //! thread-per-connection HTTP/1.1 library whose behaviour is Node 20's.
 //!
-//! This release holds the protocol core: the strict, resumable [`parser`] (Node 20's llhttp
+//! If you know `http.createServer`, `req.headers`, `res.writeHead` and `http.get`, you know
+//! stdhttp: the names are Node's in Rust case ([`create_server`], [`IncomingMessage::headers`],
+//! [`ServerResponse::write_head`], [`get`]), events are `on_<event>` callbacks, and errors
+//! carry Node's codes ([`Error::code`]).
+//!
+//! ## A server and a client
+//!
+//! ```
+//! use std::io::Read;
+//!
+//! // Node: http.createServer((req, res) => { ... }).listen(0, '127.0.0.1')
+//! let server = stdhttp::create_server(|mut req, mut res| {
+//!     let body = req.text().unwrap_or_default();
+//!     res.set_header("Content-Type", "text/plain").unwrap();
+//!     res.end(format!("{} {} got {:?}", req.method().unwrap_or(""), req.url(), body).as_bytes())
+//!         .unwrap();
+//! });
+//! server.listen("127.0.0.1:0")?;
+//! let port = server.address().and_then(|a| a.port()).unwrap();
+//!
+//! // Node: http.request({ method: 'POST', ... }).end('hi')
+//! let url = format!("http://127.0.0.1:{port}/greet");
+//! let req = stdhttp::request(stdhttp::RequestOptions::from_url(&url)?.method("POST"))?;
+//! let mut res = req.end(b"hi")?; // Content-Length: 2
+//!
+//! assert_eq!(res.status_code(), 200);
+//! assert_eq!(res.headers().get_str("content-type"), Some("text/plain"));
+//! let mut text = String::new();
+//! res.read_to_string(&mut text)?;
+//! assert_eq!(text, "POST /greet got \"hi\"");
+//!
+//! server.close()?;
+//! server.join();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Underneath sit the protocol core: the strict, resumable [`parser`] (Node 20's llhttp
 //! strict mode, `HPE_*` error codes), Node's header merge rules ([`proto::headers`]) and the
-//! validating encoder ([`proto::encode`]). The server and the client build on it.
+//! validating encoder ([`proto::encode`]).
+//!
+//! ## The parser on its own
 //!
 //! ```
 //! use stdhttp::parser::{Flow, Handler, Head, Parser};

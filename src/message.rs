@@ -16,8 +16,12 @@ use crate::parser::{Fields, Flow, Handler, Head, Kind, Limits, Parser};
 use crate::proto::headers::{latin1, Headers, RawHeaders};
 use crate::Error;
 
-/// Bytes read from the socket at a time.
-const READ_CHUNK: usize = 16 * 1024;
+/// The read buffer a connection starts with (small: idle connections keep it).
+const FIRST_READ: usize = 2 * 1024;
+/// The read buffer grows (while reads fill it) up to this.
+const MAX_READ: usize = 64 * 1024;
+/// How far past its deadline a read may block before the socket timeout is set again.
+const REARM_SLACK: Duration = Duration::from_millis(20);
 /// Decoded body bytes collected before the parser pauses for the reader to catch up.
 const BODY_BATCH: usize = 64 * 1024;
 
@@ -115,7 +119,8 @@ struct Progress {
 impl Handler for Progress {
     fn on_headers_complete(&mut self, head: &Head<'_>) -> Flow {
         self.head = Some(HeadData::from_head(head));
-        if self.policy.connect_response && (200..300).contains(&head.status()) {
+        if self.policy.connect_response && head.status() >= 200 {
+            // Node hands every final answer to CONNECT to the `connect` listener
             Flow::Upgrade
         } else if self.policy.skip_body {
             Flow::SkipBody
@@ -227,7 +232,7 @@ impl Reader {
                 self.start = 0;
             }
             if self.buf.len() - self.end < 1024 {
-                let grow = READ_CHUNK.max(self.buf.len());
+                let grow = FIRST_READ.max(self.buf.len());
                 self.buf.resize(self.buf.len() + grow, 0);
             }
         }
@@ -242,9 +247,11 @@ impl Reader {
                 (Some(r), Some(i)) => Some(r.min(i)),
                 (r, i) => r.or(i),
             };
+            // a read may block up to REARM_SLACK past the deadline; that saves a
+            // setsockopt per request on a keep-alive connection
             let rearm = match (want, self.armed) {
                 (None, None) => false,
-                (Some(w), Some(a)) => w < a || w > a.saturating_mul(2),
+                (Some(w), Some(a)) => w + REARM_SLACK < a || w > a.saturating_mul(2),
                 _ => true,
             };
             if rearm {
@@ -258,7 +265,13 @@ impl Reader {
                     return Ok(0);
                 }
                 Ok(n) => {
+                    let was_full = self.end + n == self.buf.len();
                     self.end += n;
+                    if was_full && self.buf.len() < MAX_READ {
+                        // more is probably waiting: read bigger pieces from now on
+                        let grow = self.buf.len();
+                        self.buf.resize(self.buf.len() + grow, 0);
+                    }
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -313,6 +326,11 @@ impl Reader {
             ..Progress::default()
         };
         self.seq += 1;
+        if self.parser.is_upgraded() {
+            // the previous message asked to upgrade and nobody took the connection (an
+            // upgrade request with a body and no listener): go on with HTTP, as Node
+            self.parser.resume_after_upgrade();
+        }
         if self.parser.is_idle() {
             self.first_byte = None;
         }
@@ -400,7 +418,7 @@ impl Reader {
     /// Read and discard the rest of the current body, at most `limit` bytes. `Ok(true)` when
     /// the body ended within the bound.
     pub fn drain_body(&mut self, limit: u64) -> Result<bool, ReadError> {
-        let mut scratch = [0u8; 8192];
+        let mut scratch = vec![0u8; 8192]; // on the heap: a big stack frame costs every worker
         let mut total = 0u64;
         loop {
             if self.progress.complete {
@@ -694,7 +712,7 @@ impl IncomingMessage {
     /// Read the rest of the body and discard it (Node's `resume()` with no data listener;
     /// `on_data` listeners still see every piece).
     pub fn resume(&mut self) -> Result<(), Error> {
-        let mut scratch = [0u8; 16 * 1024];
+        let mut scratch = vec![0u8; 16 * 1024];
         loop {
             match self.read(&mut scratch) {
                 Ok(0) => return Ok(()),

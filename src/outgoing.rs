@@ -223,6 +223,63 @@ pub(crate) fn push_latin1(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// The methods [`ServerResponse`](crate::ServerResponse) and
+/// [`ClientRequest`](crate::ClientRequest) share as Node's `OutgoingMessage`; both keep
+/// their [`Outgoing`] in a field named `out`.
+macro_rules! outgoing_methods {
+    () => {
+        /// Set a header (a list gives one line per value; `Cookie` lists join with `; `).
+        /// Names are case-insensitive; the case last given is sent. Errors:
+        /// `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`, `ERR_HTTP_HEADERS_SENT`.
+        pub fn set_header(
+            &mut self,
+            name: &str,
+            value: impl Into<$crate::HeaderValue>,
+        ) -> Result<&mut Self, $crate::Error> {
+            self.out.set_header(name, value.into())?;
+            Ok(self)
+        }
+
+        /// A header's value (case-insensitive name).
+        pub fn get_header(&self, name: &str) -> Option<&$crate::HeaderValue> {
+            self.out.headers.get(name)
+        }
+
+        /// Every header, lower-case names, in the order first set.
+        pub fn get_headers(&self) -> Vec<(String, $crate::HeaderValue)> {
+            self.out.headers.to_vec()
+        }
+
+        /// Every header name, lower case, in the order first set.
+        pub fn get_header_names(&self) -> Vec<String> {
+            self.out.headers.names()
+        }
+
+        /// Whether a header is set (case-insensitive).
+        pub fn has_header(&self, name: &str) -> bool {
+            self.out.headers.has(name)
+        }
+
+        /// Whether the head has been generated (Node's `headersSent`).
+        pub fn headers_sent(&self) -> bool {
+            self.out.head_generated
+        }
+
+        /// Add trailers, sent after a chunked body (silently dropped otherwise, as Node).
+        /// Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`.
+        pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), $crate::Error> {
+            self.out.add_trailers(trailers)
+        }
+
+        /// Run `f` when the whole message has been handed to the socket (Node's `finish`).
+        pub fn on_finish(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+            self.out.on_finish.push(Box::new(f));
+            self
+        }
+    };
+}
+pub(crate) use outgoing_methods;
+
 /// How the body of an outgoing message is framed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Framing {

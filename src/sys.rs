@@ -19,6 +19,10 @@ mod ffi {
             len: u32,
         ) -> c_int;
         pub fn listen(fd: c_int, backlog: c_int) -> c_int;
+        pub fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
+        pub fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
+        pub fn connect(fd: c_int, addr: *const c_void, len: u32) -> c_int;
+        pub fn close(fd: c_int) -> c_int;
         pub fn getsockopt(
             fd: c_int,
             level: c_int,
@@ -177,4 +181,115 @@ pub(crate) fn unix_listener_from_fd(fd: RawFd) -> std::os::unix::net::UnixListen
     // SAFETY: as for `tcp_listener_from_fd`: ownership of an open listening socket is
     // handed over by the caller.
     unsafe { std::os::unix::net::UnixListener::from_raw_fd(fd) }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[repr(C)]
+struct SockaddrIn {
+    family: u16,
+    port: [u8; 2],
+    addr: [u8; 4],
+    zero: [u8; 8],
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[repr(C)]
+struct SockaddrIn6 {
+    family: u16,
+    port: [u8; 2],
+    flowinfo: u32,
+    addr: [u8; 16],
+    scope_id: u32,
+}
+
+/// `sockaddr_in` / `sockaddr_in6` bytes for `addr` (Linux layout).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn with_sockaddr<T>(
+    addr: std::net::SocketAddr,
+    f: impl FnOnce(*const std::os::raw::c_void, u32) -> T,
+) -> T {
+    const AF_INET: u16 = 2;
+    const AF_INET6: u16 = 10;
+    match addr {
+        std::net::SocketAddr::V4(a) => {
+            let sa = SockaddrIn {
+                family: AF_INET,
+                port: a.port().to_be_bytes(),
+                addr: a.ip().octets(),
+                zero: [0; 8],
+            };
+            f(
+                (&sa as *const SockaddrIn).cast(),
+                std::mem::size_of::<SockaddrIn>() as u32,
+            )
+        }
+        std::net::SocketAddr::V6(a) => {
+            let sa = SockaddrIn6 {
+                family: AF_INET6,
+                port: a.port().to_be_bytes(),
+                flowinfo: a.flowinfo(),
+                addr: a.ip().octets(),
+                scope_id: a.scope_id(),
+            };
+            f(
+                (&sa as *const SockaddrIn6).cast(),
+                std::mem::size_of::<SockaddrIn6>() as u32,
+            )
+        }
+    }
+}
+
+/// Connect to `remote` from `local` (Node's `localAddress`): std cannot bind a socket
+/// before connecting it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn connect_from(
+    local: std::net::SocketAddr,
+    remote: std::net::SocketAddr,
+) -> io::Result<std::net::TcpStream> {
+    use std::os::fd::FromRawFd;
+    const AF_INET: i32 = 2;
+    const AF_INET6: i32 = 10;
+    const SOCK_STREAM: i32 = 1;
+    const SOCK_CLOEXEC: i32 = 0o2000000;
+    if local.is_ipv4() != remote.is_ipv4() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "local and remote address families differ",
+        ));
+    }
+    let domain = if remote.is_ipv4() { AF_INET } else { AF_INET6 };
+    // SAFETY: `socket` takes no pointers; the returned descriptor is owned below.
+    let fd = unsafe { ffi::socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let fail = |fd: RawFd| {
+        let e = io::Error::last_os_error();
+        // SAFETY: `fd` came from `socket` above and is not owned by anything else yet.
+        unsafe { ffi::close(fd) };
+        Err(e)
+    };
+    // SAFETY: the address pointer and length come from a live sockaddr struct of exactly
+    // that size, valid for the duration of the call.
+    if with_sockaddr(local, |p, len| unsafe { ffi::bind(fd, p, len) }) != 0 {
+        return fail(fd);
+    }
+    // SAFETY: as for `bind`.
+    if with_sockaddr(remote, |p, len| unsafe { ffi::connect(fd, p, len) }) != 0 {
+        return fail(fd);
+    }
+    // SAFETY: `fd` is a connected socket this function created and hands over exactly once.
+    Ok(unsafe { std::net::TcpStream::from_raw_fd(fd) })
+}
+
+/// Binding before connecting is only implemented for Linux.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn connect_from(
+    _local: std::net::SocketAddr,
+    _remote: std::net::SocketAddr,
+) -> io::Result<std::net::TcpStream> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "local_address is only supported on Linux",
+    ))
 }

@@ -504,15 +504,22 @@ fn connect(opts: &RequestOptions) -> Result<Socket, Error> {
             _ => true,
         })
         .collect();
-    if opts.get_local_address().is_some() {
-        return Err(Error::new(
-            "ERR_NOT_SUPPORTED",
-            "local_address is not supported: std cannot bind a socket before connecting",
-        ));
-    }
+    let local: Option<std::net::IpAddr> = match opts.get_local_address() {
+        Some(l) => Some(l.parse().map_err(|_| {
+            Error::new("ERR_INVALID_IP_ADDRESS", format!("Invalid IP address: {l}"))
+        })?),
+        None => None,
+    };
     let mut last = None;
-    for a in &addrs {
-        match TcpStream::connect(a) {
+    for a in addrs
+        .iter()
+        .filter(|a| local.is_none_or(|ip| ip.is_ipv4() == a.is_ipv4()))
+    {
+        let attempt = match local {
+            Some(ip) => crate::sys::connect_from(std::net::SocketAddr::new(ip, 0), *a),
+            None => TcpStream::connect(a),
+        };
+        match attempt {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
                 return Ok(Socket::from_tcp(s));

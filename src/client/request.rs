@@ -170,6 +170,8 @@ pub fn get(opts: impl IntoRequestOptions) -> Result<IncomingMessage, Error> {
 }
 
 impl ClientRequest {
+    crate::outgoing::outgoing_methods!();
+
     fn new(opts: RequestOptions) -> Result<ClientRequest, Error> {
         opts.validate()?;
         let agent = match opts.get_agent() {
@@ -253,46 +255,10 @@ impl ClientRequest {
         self.opts.get_path()
     }
 
-    /// Set a header. Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`,
-    /// `ERR_HTTP_HEADERS_SENT`.
-    pub fn set_header(
-        &mut self,
-        name: &str,
-        value: impl Into<HeaderValue>,
-    ) -> Result<&mut Self, Error> {
-        self.out.set_header(name, value.into())?;
-        Ok(self)
-    }
-
-    /// A header's value (case-insensitive).
-    pub fn get_header(&self, name: &str) -> Option<&HeaderValue> {
-        self.out.headers.get(name)
-    }
-
     /// Remove a header (removing `Connection` or `Content-Length` stops the automatic one).
     pub fn remove_header(&mut self, name: &str) -> Result<&mut Self, Error> {
         self.out.remove_header(name)?;
         Ok(self)
-    }
-
-    /// Whether a header is set.
-    pub fn has_header(&self, name: &str) -> bool {
-        self.out.headers.has(name)
-    }
-
-    /// Every header, lower-case names.
-    pub fn get_headers(&self) -> Vec<(String, HeaderValue)> {
-        self.out.headers.to_vec()
-    }
-
-    /// Every header name, lower case.
-    pub fn get_header_names(&self) -> Vec<String> {
-        self.out.headers.names()
-    }
-
-    /// Whether the head has been generated.
-    pub fn headers_sent(&self) -> bool {
-        self.out.head_generated
     }
 
     fn sends_keep_alive(&self) -> bool {
@@ -432,11 +398,6 @@ impl ClientRequest {
         self.out.write_body(data).map_err(|e| self.fail(e))
     }
 
-    /// Add trailers, sent after a chunked body.
-    pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), Error> {
-        self.out.add_trailers(trailers)
-    }
-
     fn policy(&self) -> HeadPolicy {
         HeadPolicy {
             skip_body: self.method == "HEAD",
@@ -447,7 +408,7 @@ impl ClientRequest {
 
     /// Finish the request with `data` as the last body bytes, and wait for the response
     /// head: the `response` listeners run, then the response is returned. 1xx responses
-    /// go to `on_continue` / `on_information`; `101` and a 2xx answer to CONNECT go to
+    /// go to `on_continue` / `on_information`; `101` and any final answer to CONNECT go to
     /// `on_upgrade` / `on_connect` (the socket is closed when nobody listens) and are
     /// returned too, without a body.
     ///
@@ -734,8 +695,8 @@ impl ClientRequest {
         self
     }
 
-    /// Take a 2xx answer to CONNECT: `f` gets the response, the socket (the tunnel) and the
-    /// bytes read past the head. Without it the socket is closed.
+    /// Take the answer to CONNECT (any final status, as Node): `f` gets the response, the
+    /// socket (the tunnel) and the bytes read past the head. Without it the socket is closed.
     pub fn on_connect(
         &mut self,
         f: impl FnMut(IncomingMessage, Socket, Vec<u8>) + Send + 'static,
@@ -767,12 +728,6 @@ impl ClientRequest {
     /// Node.
     pub fn on_close(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
         self.listeners.close.push(Box::new(f));
-        self
-    }
-
-    /// Run `f` when the whole request has been handed to the socket.
-    pub fn on_finish(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
-        self.out.on_finish.push(Box::new(f));
         self
     }
 }

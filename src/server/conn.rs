@@ -50,10 +50,6 @@ impl ConnState {
         }
     }
 
-    pub fn is_done(&self) -> bool {
-        lock(&self.done).is_some()
-    }
-
     fn wait_done(&self) -> bool {
         let mut d = lock(&self.done);
         loop {
@@ -125,7 +121,7 @@ fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Err
 fn linger_close(socket: &Socket) {
     let _ = socket.shutdown(Shutdown::Write);
     let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
-    let mut scratch = [0u8; 4096];
+    let mut scratch = [0u8; 512]; // small: every worker stack page touched stays resident
     let mut total = 0usize;
     let started = Instant::now();
     while total < 256 * 1024 && started.elapsed() < Duration::from_secs(1) {
@@ -206,6 +202,9 @@ pub(crate) fn serve(
     let mut served: u64 = 0;
     let take_upgrade = !handlers.upgrade.is_empty();
     loop {
+        // a fresh request: nothing of its response is out yet, so a client error in its
+        // head still gets Node's default answer
+        conn.reset();
         let waiting_since = Instant::now();
         let head = {
             let mut r = lock(&reader);
@@ -220,7 +219,17 @@ pub(crate) fn serve(
             // a new connection's headers deadline runs from the accept; a kept-alive one's
             // from the first byte of its next request
             r.headers_timeout = if served == 0 { None } else { s.headers_timeout };
-            idle.store(served > 0, Ordering::Release);
+            {
+                // under the lock close_idle_connections takes, so a close() racing with the
+                // end of a response either sees this connection idle or is seen here
+                let _tracked = lock(&server.tracked);
+                idle.store(served > 0, Ordering::Release);
+                if served > 0 && server.closing.load(Ordering::Acquire) {
+                    drop(_tracked);
+                    drop(r);
+                    break;
+                }
+            }
             let policy = HeadPolicy {
                 skip_body: false,
                 take_upgrade,
@@ -263,12 +272,11 @@ pub(crate) fn serve(
             Err(Some((ReadError::Io(_), _))) => break,
         };
         served += 1;
-        conn.reset();
 
-        if head.upgrade && lock(&reader).parser.is_upgraded() {
+        let is_connect = head.method == Some("CONNECT");
+        if head.upgrade && (is_connect || take_upgrade) && lock(&reader).parser.is_upgraded() {
             let tunnel = lock(&reader).take_buffered();
             server.forget(&socket);
-            let is_connect = head.method == Some("CONNECT");
             let listeners = if is_connect {
                 &handlers.connect
             } else {
@@ -281,22 +289,32 @@ pub(crate) fn serve(
             }
             return;
         }
+        let mut head = head;
         if head.upgrade {
-            // an upgrade nobody listens for is served as a plain request (Node)
+            // an upgrade nobody listens for is served as a plain request (Node: its
+            // `req.upgrade` is false)
             lock(&reader).parser.resume_after_upgrade();
+            head.upgrade = false;
         }
 
-        if head.host_missing {
-            let mut bytes = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n".to_vec();
-            push_date_line(&mut bytes);
-            bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
-            let _ = socket.write_all_vectored(&[&bytes]);
-            linger_close(&socket);
-            return finish(&server, &socket);
-        }
-        if s.max_requests > 0 && served > s.max_requests {
-            let mut bytes = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n".to_vec();
-            push_date_line(&mut bytes);
+        let refusal = if head.host_missing {
+            Some("400 Bad Request")
+        } else if s.max_requests > 0 && served > s.max_requests {
+            Some("503 Service Unavailable")
+        } else {
+            None
+        };
+        if let Some(status) = refusal {
+            // Node's automatic answers: an empty chunked body, then close (Node's 400 has
+            // Connection before Date, its 503 Date before Connection)
+            let mut bytes = format!("HTTP/1.1 {status}\r\n").into_bytes();
+            if head.host_missing {
+                bytes.extend_from_slice(b"Connection: close\r\n");
+                push_date_line(&mut bytes);
+            } else {
+                push_date_line(&mut bytes);
+                bytes.extend_from_slice(b"Connection: close\r\n");
+            }
             bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);

@@ -71,18 +71,22 @@ impl Pool {
         }
         if st.threads < cfg.max_threads.max(1) {
             st.threads += 1;
-            // the new worker takes the job from the queue, so a failed spawn can give it back
-            st.queue.push_back(job);
             drop(st);
+            // the job waits in a slot the new worker empties, so a failed spawn can give
+            // it back for the caller to refuse
+            let slot = Arc::new(Mutex::new(Some(job)));
             let shared = self.shared.clone();
+            let worker_slot = slot.clone();
             let spawned = thread::Builder::new()
                 .name("stdhttp-worker".into())
                 .stack_size(cfg.stack_size)
-                .spawn(move || worker(shared));
+                .spawn(move || {
+                    let first = lock(&worker_slot).take();
+                    worker(shared, first)
+                });
             if spawned.is_err() {
-                let mut st = lock(&self.shared.state);
-                st.threads -= 1;
-                if let Some(job) = st.queue.pop_back() {
+                lock(&self.shared.state).threads -= 1;
+                if let Some(job) = lock(&slot).take() {
                     return Err(job);
                 }
             }
@@ -107,8 +111,8 @@ impl Pool {
     }
 }
 
-fn worker(shared: Arc<Shared>) {
-    let mut job: Option<Job> = None;
+fn worker(shared: Arc<Shared>, first: Option<Job>) {
+    let mut job = first;
     loop {
         if let Some(j) = job.take() {
             j();

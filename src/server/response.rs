@@ -81,7 +81,7 @@ pub(crate) fn push_date_line(buf: &mut Vec<u8>) {
 /// });
 /// server.listen("127.0.0.1:8080")?;
 /// server.join();
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), stdhttp::Error>(())
 /// ```
 pub struct ServerResponse {
     out: Outgoing,
@@ -92,6 +92,8 @@ pub struct ServerResponse {
     conn: Arc<ConnState>,
     keep_alive: bool,
     continue_sent: bool,
+    /// The connection has been told this response is over.
+    signalled: bool,
 }
 
 impl std::fmt::Debug for ServerResponse {
@@ -105,6 +107,8 @@ impl std::fmt::Debug for ServerResponse {
 }
 
 impl ServerResponse {
+    crate::outgoing::outgoing_methods!();
+
     pub(crate) fn new(socket: Socket, req: RequestInfo, conn: Arc<ConnState>) -> ServerResponse {
         ServerResponse {
             out: Outgoing::new(socket),
@@ -115,6 +119,7 @@ impl ServerResponse {
             req,
             conn,
             continue_sent: false,
+            signalled: false,
         }
     }
 
@@ -154,38 +159,6 @@ impl ServerResponse {
         self
     }
 
-    /// Set a header (a list gives one line per value). Names are case-insensitive; the case
-    /// last given is sent. Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`,
-    /// `ERR_HTTP_HEADERS_SENT`.
-    pub fn set_header(
-        &mut self,
-        name: &str,
-        value: impl Into<HeaderValue>,
-    ) -> Result<&mut Self, Error> {
-        self.out.set_header(name, value.into())?;
-        Ok(self)
-    }
-
-    /// A header's value (case-insensitive name).
-    pub fn get_header(&self, name: &str) -> Option<&HeaderValue> {
-        self.out.headers.get(name)
-    }
-
-    /// Every header, lower-case names, in the order first set.
-    pub fn get_headers(&self) -> Vec<(String, HeaderValue)> {
-        self.out.headers.to_vec()
-    }
-
-    /// Every header name, lower-case, in the order first set.
-    pub fn get_header_names(&self) -> Vec<String> {
-        self.out.headers.names()
-    }
-
-    /// Whether a header is set (case-insensitive).
-    pub fn has_header(&self, name: &str) -> bool {
-        self.out.headers.has(name)
-    }
-
     /// Remove a header. Removing `Connection`, `Content-Length`, `Transfer-Encoding` or
     /// `Date` also stops stdhttp from adding its own (as Node).
     pub fn remove_header(&mut self, name: &str) -> Result<&mut Self, Error> {
@@ -194,11 +167,6 @@ impl ServerResponse {
         }
         self.out.remove_header(name)?;
         Ok(self)
-    }
-
-    /// Whether the head has been generated (Node's `headersSent`).
-    pub fn headers_sent(&self) -> bool {
-        self.out.head_generated
     }
 
     /// Whether `end` has completed and everything was handed to the socket.
@@ -287,7 +255,7 @@ impl ServerResponse {
         if self.send_date && !h.has("date") {
             push_date_line(&mut head);
         }
-        let mut keep_alive = self.keep_alive && !self.req.last_allowed;
+        let mut keep_alive = self.keep_alive;
         if self.req.expects_continue && !self.continue_sent {
             keep_alive = false;
         }
@@ -311,15 +279,18 @@ impl ServerResponse {
             }
         } else if user_length {
             Framing::Raw
-        } else if self.out.removed_length || self.out.removed_encoding {
+        } else if !chunk_allowed {
+            // HTTP/1.0 (no `TE: chunked`): no length header, the close ends the body (Node)
             keep_alive = false;
             Framing::Raw
-        } else if let (Some(n), false) = (known_length, has_trailer) {
+        } else if let (Some(n), false, false) = (known_length, has_trailer, self.out.removed_length)
+        {
             let mut line = Vec::new();
             encode::write_content_length(&mut line, n);
             framing_line = Some(line);
             Framing::Raw
-        } else if chunk_allowed {
+        } else if !self.out.removed_encoding {
+            // a removed Content-Length only stops the automatic one: chunked it is (Node)
             framing_line = Some(b"Transfer-Encoding: chunked\r\n".to_vec());
             Framing::Chunked
         } else {
@@ -337,7 +308,9 @@ impl ServerResponse {
                 keep_alive = false;
             }
         } else if !self.out.removed_connection {
-            if keep_alive {
+            // the last request a socket may carry is told `close`, yet (as Node) the
+            // connection stays open so requests pipelined behind it get their 503
+            if keep_alive && !self.req.last_allowed {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
                 if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
                     let value = match self.req.keep_alive_max {
@@ -382,12 +355,6 @@ impl ServerResponse {
         self.out.write_body(data)
     }
 
-    /// Add trailers, sent after a chunked body (silently dropped otherwise, as Node).
-    /// Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`.
-    pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), Error> {
-        self.out.add_trailers(trailers)
-    }
-
     /// Generate and send the head now.
     pub fn flush_headers(&mut self) -> Result<(), Error> {
         self.ensure_head()?;
@@ -421,12 +388,6 @@ impl ServerResponse {
         Ok(())
     }
 
-    /// Run `f` when the response has been handed to the socket (Node's `finish`).
-    pub fn on_finish(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
-        self.out.on_finish.push(Box::new(f));
-        self
-    }
-
     /// Run `f` when the response is done with: after `finish`, or when the connection
     /// failed first.
     pub fn on_close(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
@@ -441,6 +402,10 @@ impl ServerResponse {
     }
 
     fn complete(&mut self) {
+        if self.signalled {
+            return;
+        }
+        self.signalled = true;
         let keep = self.keep_alive && !self.out.failed() && self.out.finished;
         self.conn.response_done(keep);
         self.out.close();
@@ -463,7 +428,7 @@ impl Drop for ServerResponse {
             if self.end(&[]).is_err() {
                 self.complete();
             }
-        } else if !self.conn.is_done() {
+        } else {
             self.complete();
         }
     }

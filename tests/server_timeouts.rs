@@ -1,0 +1,153 @@
+//! Timeouts as the peer sees them (NODE-SEMANTICS §3.4), with short test values.
+mod common;
+
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::server::*;
+
+const TIMEOUT_408: &str = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn assert_between(elapsed: Duration, low: u64, high: u64) {
+    assert!(
+        elapsed >= ms(low) && elapsed <= ms(high),
+        "took {elapsed:?}, expected {low}..{high} ms"
+    );
+}
+
+fn short_headers_timeout() -> TestServer {
+    start_with(
+        |s| {
+            s.set_headers_timeout(300);
+            s.set_keep_alive_timeout(3000);
+        },
+        |mut q, mut r| {
+            if q.text().is_ok() {
+                r.end(b"ok").unwrap();
+            }
+        },
+    )
+}
+
+#[test]
+fn headers_timeout_answers_408_to_a_connection_that_sends_nothing() {
+    let s = short_headers_timeout();
+    let mut c = s.connect();
+    let t = Instant::now();
+    let got = c.read_to_close(PATIENCE);
+    assert_eq!(show(&got), TIMEOUT_408);
+    assert_between(t.elapsed(), 250, 1500);
+}
+
+#[test]
+fn headers_timeout_answers_408_to_an_unfinished_head() {
+    let s = short_headers_timeout();
+    let mut c = s.connect();
+    let t = Instant::now();
+    c.send(b"GET / HTTP/1.1\r\nHost: t\r\n");
+    let got = c.read_to_close(PATIENCE);
+    assert_eq!(show(&got), TIMEOUT_408);
+    assert_between(t.elapsed(), 250, 1500);
+}
+
+#[test]
+fn headers_timeout_of_a_kept_alive_request_runs_from_its_first_byte() {
+    let s = short_headers_timeout();
+    let mut c = s.connect();
+    c.send(&get("/1"));
+    assert_eq!(c.response().text(), "ok");
+    // idle longer than the headers timeout: that is the keep-alive timer's business
+    std::thread::sleep(ms(500));
+    c.send(b"GET /2 HTTP/1.1\r\n");
+    let t = Instant::now();
+    let got = c.read_to_close(PATIENCE);
+    assert_eq!(show(&got), TIMEOUT_408);
+    assert_between(t.elapsed(), 250, 1500);
+}
+
+#[test]
+fn request_timeout_answers_408_to_a_slow_body() {
+    let s = start_with(
+        |s| {
+            s.set_headers_timeout(300);
+            s.set_request_timeout(500);
+        },
+        |mut q, mut r| {
+            if q.text().is_ok() {
+                r.end(b"ok").unwrap();
+            }
+        },
+    );
+    let mut c = s.connect();
+    let t = Instant::now();
+    c.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab");
+    let got = c.read_to_close(PATIENCE);
+    assert_eq!(show(&got), TIMEOUT_408);
+    assert_between(t.elapsed(), 450, 2000);
+}
+
+#[test]
+fn keep_alive_idle_connection_closes_silently_one_second_after_the_timeout() {
+    let s = start_with(
+        |s| {
+            s.set_keep_alive_timeout(200);
+        },
+        |_q, mut r| r.end(b"ok").unwrap(),
+    );
+    let mut c = s.connect();
+    c.send(&get("/"));
+    let r = c.response();
+    assert_eq!(r.header("keep-alive"), Some("timeout=0"));
+    let t = Instant::now();
+    let rest = c.read_to_close(PATIENCE);
+    assert_eq!(rest, b"", "closed without a byte");
+    assert_between(t.elapsed(), 1100, 2200);
+}
+
+#[test]
+fn inactivity_timeout_destroys_the_socket_without_a_listener() {
+    let s = start_with(
+        |s| {
+            s.set_timeout_ms(300);
+        },
+        |_q, mut r| r.end(b"ok").unwrap(),
+    );
+    let mut c = s.connect();
+    let t = Instant::now();
+    c.send(b"GET / HTTP/1.1\r\n");
+    let got = c.read_to_close(PATIENCE);
+    assert_eq!(got, b"", "destroyed silently");
+    assert_between(t.elapsed(), 250, 1500);
+}
+
+#[test]
+fn inactivity_timeout_calls_the_listener_instead_of_destroying() {
+    let s = start_with(
+        |s| {
+            s.set_timeout_ms(200);
+        },
+        |_q, mut r| r.end(b"ok").unwrap(),
+    );
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    s.server.on_timeout(move |_sock| {
+        let _ = tx.lock().unwrap().send(Instant::now());
+    });
+    let mut c = s.connect();
+    let t = Instant::now();
+    c.send(b"GET / HTTP/1.1\r\n");
+    let fired = recv(&rx);
+    assert_between(fired - t, 150, 1500);
+    assert!(
+        !c.closes_within(ms(100)),
+        "still open after the listener ran"
+    );
+    // the connection still works
+    c.send(b"Host: t\r\n\r\n");
+    assert_eq!(c.response().text(), "ok");
+}
