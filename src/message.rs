@@ -400,9 +400,14 @@ impl Reader {
                 continue;
             }
             if self.fill()? == 0 {
-                self.parser
-                    .finish(&mut self.progress)
-                    .map_err(|e| ReadError::Parse(Error::from(e)))?;
+                let finished = self.parser.finish(&mut self.progress);
+                if finished.is_err() && self.parser.kind() == Kind::Response {
+                    // a client sees a response cut short as Node does: ECONNRESET `aborted`
+                    // (the server answers its own HPE_INVALID_EOF_STATE with a 400)
+                    self.failed = true;
+                    return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
+                }
+                finished.map_err(|e| ReadError::Parse(Error::from(e)))?;
                 if !self.progress.complete {
                     return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
                 }
@@ -489,6 +494,8 @@ pub struct IncomingMessage {
     on_close: Vec<Listener>,
     on_error: Vec<ErrorListener>,
     done: Option<DoneHook>,
+    /// Run after the `close` listeners (the client request's own `close`).
+    after_close: Vec<Listener>,
     encoding: Option<String>,
     max_headers_count: usize,
 }
@@ -551,6 +558,7 @@ impl IncomingMessage {
             on_close: Vec::new(),
             on_error: Vec::new(),
             done: None,
+            after_close: Vec::new(),
             encoding: None,
             max_headers_count,
         }
@@ -558,6 +566,18 @@ impl IncomingMessage {
 
     pub(crate) fn set_done_hook(&mut self, hook: DoneHook) {
         self.done = Some(hook);
+    }
+
+    /// Listeners to run once this message's `close` listeners have run (Node emits the
+    /// client request's `close` after its response's).
+    pub(crate) fn add_after_close(&mut self, listeners: Vec<Listener>) {
+        if self.closed {
+            for mut f in listeners {
+                f();
+            }
+        } else {
+            self.after_close.extend(listeners);
+        }
     }
 
     /// The request method (`GET`, ...); `None` on a response (Node: `null`).
@@ -744,6 +764,9 @@ impl IncomingMessage {
         if !self.closed {
             self.closed = true;
             for f in self.on_close.iter_mut() {
+                f();
+            }
+            for mut f in std::mem::take(&mut self.after_close) {
                 f();
             }
         }

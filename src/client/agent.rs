@@ -421,7 +421,12 @@ impl Agent {
         if let Some(n) = st.active.get_mut(lease_name) {
             *n = n.saturating_sub(1);
         }
-        let someone_waits = st.waiting.get(lease_name).is_some_and(|q| !q.is_empty());
+        // each idle socket already in the pool is promised to one waiting request: this one
+        // serves a waiter only when there are more waiters than idle sockets (else, in an
+        // agent without keep-alive, it would sit in the pool with nobody to take it)
+        let waiters = st.waiting.get(lease_name).map_or(0, |q| q.len());
+        let idle_now = st.free.get(lease_name).map_or(0, |q| q.len());
+        let someone_waits = waiters > idle_now;
         let mut timeout = o.timeout;
         let mut poolable = keep_alive && !socket.is_destroyed();
         if let Some(h) = hint_ms {

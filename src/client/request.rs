@@ -10,7 +10,7 @@ use super::agent::{global_agent, Agent, AgentOptions, Lease};
 use super::options::{AgentChoice, RequestOptions};
 use crate::message::{HeadData, HeadPolicy, IncomingMessage, ReadError, Reader};
 use crate::net::Socket;
-use crate::outgoing::{push_line, Framing, HeaderValue, Outgoing};
+use crate::outgoing::{Framing, HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
 use crate::Error;
 
@@ -193,6 +193,15 @@ impl ClientRequest {
             };
             out.headers.set(n, value)?;
         }
+        // Node stores Host and Authorization as headers when the request is made, so they
+        // come after the option headers and before any set later with `set_header`, and
+        // `get_header("host")` sees them.
+        if let Some(host) = opts.host_header() {
+            out.headers.set("Host", HeaderValue::One(host))?;
+        }
+        if let Some(auth) = opts.authorization() {
+            out.headers.set("Authorization", HeaderValue::One(auth))?;
+        }
         let expect_continue = out.headers.get("expect").is_some_and(|v| {
             v.values()
                 .iter()
@@ -264,16 +273,6 @@ impl ClientRequest {
         encode::write_request_line(&mut head, &self.method, self.opts.get_path())?;
         let h = &self.out.headers;
         h.render(&mut head);
-        if !h.has("host") {
-            if let Some(host) = self.opts.host_header() {
-                push_line(&mut head, "Host", &host);
-            }
-        }
-        if !h.has("authorization") {
-            if let Some(auth) = self.opts.authorization() {
-                push_line(&mut head, "Authorization", &auth);
-            }
-        }
         if !h.has("connection") && !self.out.removed_connection {
             if self.agent.sends_keep_alive() {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
@@ -545,6 +544,7 @@ impl ClientRequest {
             let mut res = IncomingMessage::new(head, socket, None, 0);
             res.mark_complete_if_bodiless();
             self.emit_response(&mut res);
+            self.fire_close();
             return Ok(res);
         }
         let keep_alive = {
@@ -569,6 +569,8 @@ impl ClientRequest {
             res
         };
         self.emit_response(&mut res);
+        // the request's `close` follows its response's, as in Node
+        res.add_after_close(std::mem::take(&mut self.listeners.close));
         Ok(res)
     }
 
@@ -721,8 +723,9 @@ impl ClientRequest {
         self
     }
 
-    /// Run `f` when the request is done with (failed, aborted, or its response head
-    /// arrived).
+    /// Run `f` when the request is done with: after it failed or was aborted, or after its
+    /// response's own `close` (the body read to its end, or the response dropped), as in
+    /// Node.
     pub fn on_close(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
         self.listeners.close.push(Box::new(f));
         self
