@@ -314,7 +314,14 @@ pub(crate) fn peek(fd: RawFd) -> Peek {
     const MSG_DONTWAIT: i32 = 0x40;
     let mut byte = 0u8;
     // SAFETY: `fd` is an open socket; the buffer is one live byte and its length is 1.
-    let n = unsafe { ffi::recv(fd, (&mut byte as *mut u8).cast(), 1, MSG_PEEK | MSG_DONTWAIT) };
+    let n = unsafe {
+        ffi::recv(
+            fd,
+            (&mut byte as *mut u8).cast(),
+            1,
+            MSG_PEEK | MSG_DONTWAIT,
+        )
+    };
     match n {
         0 => Peek::Closed,
         n if n > 0 => Peek::Data,
