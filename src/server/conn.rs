@@ -225,9 +225,9 @@ pub(crate) fn serve(
                 let _tracked = lock(&server.tracked);
                 idle.store(served > 0, Ordering::Release);
                 if served > 0 && server.closing.load(Ordering::Acquire) {
-                    drop(_tracked);
-                    drop(r);
-                    break;
+                    // the server is closing: a request already on its way is still served
+                    // (with `Connection: close`), then the connection ends
+                    r.deadline = Some(waiting_since + super::CLOSE_IDLE_GRACE);
                 }
             }
             let policy = HeadPolicy {
