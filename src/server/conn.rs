@@ -21,8 +21,8 @@ type TimeoutListener = Box<dyn Fn(&Socket) + Send + Sync>;
 pub(crate) struct ConnState {
     /// Response bytes have gone out (so a 400/408 can no longer be written).
     pub response_started: AtomicBool,
-    /// `Some(keep_alive)` once the response has ended.
-    done: Mutex<Option<bool>>,
+    /// `Some(keep_alive)` once the response has ended; whether the connection waits for it.
+    done: Mutex<(Option<bool>, bool)>,
     done_cv: Condvar,
     timeout_listeners: Mutex<Vec<TimeoutListener>>,
 }
@@ -31,7 +31,7 @@ impl ConnState {
     fn new() -> ConnState {
         ConnState {
             response_started: AtomicBool::new(false),
-            done: Mutex::new(None),
+            done: Mutex::new((None, false)),
             done_cv: Condvar::new(),
             timeout_listeners: Mutex::new(Vec::new()),
         }
@@ -39,23 +39,27 @@ impl ConnState {
 
     fn reset(&self) {
         self.response_started.store(false, Ordering::Release);
-        *lock(&self.done) = None;
+        *lock(&self.done) = (None, false);
     }
 
     pub fn response_done(&self, keep_alive: bool) {
         let mut d = lock(&self.done);
-        if d.is_none() {
-            *d = Some(keep_alive);
-            self.done_cv.notify_all();
+        if d.0.is_none() {
+            d.0 = Some(keep_alive);
+            // a notify is a system call; most responses end before the connection waits
+            if d.1 {
+                self.done_cv.notify_all();
+            }
         }
     }
 
     fn wait_done(&self) -> bool {
         let mut d = lock(&self.done);
         loop {
-            if let Some(k) = *d {
+            if let Some(k) = d.0 {
                 return k;
             }
+            d.1 = true;
             d = match self.done_cv.wait(d) {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
