@@ -237,8 +237,7 @@ impl Agent {
         for (_, s) in st.in_use.iter() {
             s.destroy();
         }
-        drop(st);
-        self.inner.changed.notify_all();
+        self.wake_waiters(st);
     }
 
     fn expire(st: &mut State, now: Instant) {
@@ -254,6 +253,16 @@ impl Agent {
             });
         }
         st.total = st.total.saturating_sub(dropped);
+    }
+
+    /// Wake the requests waiting for a socket, if there are any (a notify is a system call,
+    /// so it is skipped on the common path where nobody waits).
+    fn wake_waiters(&self, st: MutexGuard<'_, State>) {
+        let waiting = st.waiting.values().any(|q| !q.is_empty());
+        drop(st);
+        if waiting {
+            self.inner.changed.notify_all();
+        }
     }
 
     /// Get a connection for `opts`: an idle pooled one (checked alive first), a new one, or
@@ -328,8 +337,7 @@ impl Agent {
                             *n = n.saturating_sub(1);
                         }
                         st.total = st.total.saturating_sub(1);
-                        drop(st);
-                        self.inner.changed.notify_all();
+                        self.wake_waiters(st);
                         Err(e)
                     }
                 };
@@ -394,8 +402,7 @@ impl Agent {
             }
             st.total = st.total.saturating_sub(1);
         }
-        drop(st);
-        self.inner.changed.notify_all();
+        self.wake_waiters(st);
     }
 
     /// A request is done with its connection: pool it when both sides agreed on keep-alive
@@ -455,8 +462,7 @@ impl Agent {
             socket.destroy();
             st.total = st.total.saturating_sub(1);
         }
-        drop(st);
-        self.inner.changed.notify_all();
+        self.wake_waiters(st);
         if keep {
             let listeners = lock(&self.inner.on_free).clone();
             for f in listeners {
