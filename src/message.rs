@@ -171,6 +171,8 @@ pub(crate) struct Reader {
     /// The socket inactivity bound (Node's `socket.setTimeout`).
     pub inactivity: Option<Duration>,
     armed: Option<Duration>,
+    /// The socket's timeout generation when `armed` was set.
+    armed_gen: u64,
     progress: Progress,
     /// Counts messages, so a stale [`IncomingMessage`] cannot read its successor's body.
     pub seq: u64,
@@ -197,6 +199,7 @@ impl Reader {
             deadline: None,
             inactivity: None,
             armed: None,
+            armed_gen: 0,
             progress: Progress::default(),
             seq: 0,
             on_body_error: None,
@@ -249,6 +252,12 @@ impl Reader {
             };
             // a read may block up to REARM_SLACK past the deadline; that saves a
             // setsockopt per request on a keep-alive connection
+            let gen = self.socket.timeout_generation();
+            if gen != self.armed_gen {
+                // someone set the socket's timeouts (`set_timeout`): ours is not in force
+                self.armed_gen = gen;
+                self.armed = Some(Duration::ZERO);
+            }
             let rearm = match (want, self.armed) {
                 (None, None) => false,
                 (Some(w), Some(a)) => w + REARM_SLACK < a || w > a.saturating_mul(2),

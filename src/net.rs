@@ -49,6 +49,9 @@ struct Inner {
     destroyed: AtomicBool,
     /// The inactivity timeout set through [`Socket::set_timeout`], in ms (0 = none).
     timeout_ms: AtomicU64,
+    /// Bumped whenever the socket's timeouts are set from outside the connection's reader,
+    /// so the reader knows its idea of the current read timeout is stale.
+    timeout_gen: AtomicU64,
     agent_remove: Mutex<Option<AgentHook>>,
 }
 
@@ -87,6 +90,7 @@ impl Socket {
                 stream,
                 destroyed: AtomicBool::new(false),
                 timeout_ms: AtomicU64::new(0),
+                timeout_gen: AtomicU64::new(0),
                 agent_remove: Mutex::new(None),
             }),
         }
@@ -135,9 +139,15 @@ impl Socket {
     /// write that waits longer fails with `ETIMEDOUT`.
     pub fn set_timeout(&self, ms: u64) -> io::Result<()> {
         self.inner.timeout_ms.store(ms, Ordering::Relaxed);
+        self.inner.timeout_gen.fetch_add(1, Ordering::AcqRel);
         let t = (ms > 0).then(|| Duration::from_millis(ms));
         self.set_read_timeout(t)?;
         self.set_write_timeout(t)
+    }
+
+    /// Changes whenever [`Socket::set_timeout`] is called.
+    pub(crate) fn timeout_generation(&self) -> u64 {
+        self.inner.timeout_gen.load(Ordering::Acquire)
     }
 
     /// The inactivity timeout in ms (0 = none).

@@ -166,24 +166,6 @@ pub(crate) fn is_unix_socket(fd: RawFd) -> io::Result<bool> {
     Ok(false)
 }
 
-/// Adopt a listening TCP socket by its file descriptor.
-#[cfg(unix)]
-pub(crate) fn tcp_listener_from_fd(fd: RawFd) -> std::net::TcpListener {
-    use std::os::fd::FromRawFd;
-    // SAFETY: the caller of `Server::listen_fd` hands over ownership of an open listening
-    // socket (documented there); nothing else closes it.
-    unsafe { std::net::TcpListener::from_raw_fd(fd) }
-}
-
-/// Adopt a listening Unix socket by its file descriptor.
-#[cfg(unix)]
-pub(crate) fn unix_listener_from_fd(fd: RawFd) -> std::os::unix::net::UnixListener {
-    use std::os::fd::FromRawFd;
-    // SAFETY: as for `tcp_listener_from_fd`: ownership of an open listening socket is
-    // handed over by the caller.
-    unsafe { std::os::unix::net::UnixListener::from_raw_fd(fd) }
-}
-
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[repr(C)]
 struct SockaddrIn {

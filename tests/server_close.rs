@@ -170,12 +170,11 @@ fn listen_on_a_tcp_listener() {
 }
 
 #[test]
-fn listen_fd_serves_on_a_raw_descriptor() {
-    use std::os::fd::IntoRawFd;
+fn listen_fd_serves_on_an_owned_descriptor() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
     let server = stdhttp::create_server(|_q, mut r| r.end(b"fd").unwrap());
-    server.listen_fd(l.into_raw_fd()).unwrap();
+    server.listen_fd(std::os::fd::OwnedFd::from(l)).unwrap();
     let mut c = Client::connect(addr);
     c.send(&get("/"));
     assert_eq!(c.response().text(), "fd");

@@ -255,7 +255,7 @@ pub(crate) fn serve(
                     break; // keep-alive idle timeout: close silently
                 }
                 client_error(&handlers, &conn, &socket, request_timeout_error());
-                return finish(&server, &socket);
+                return after_client_error(&server, &handlers, &socket);
             }
             Err(Some((ReadError::Inactive, _))) => {
                 let mut heard = conn.fire_timeout(&socket);
@@ -271,7 +271,7 @@ pub(crate) fn serve(
             }
             Err(Some((ReadError::Parse(e), _))) => {
                 client_error(&handlers, &conn, &socket, e);
-                return finish(&server, &socket);
+                return after_client_error(&server, &handlers, &socket);
             }
             Err(Some((ReadError::Io(_), _))) => break,
         };
@@ -281,6 +281,9 @@ pub(crate) fn serve(
         if head.upgrade && (is_connect || take_upgrade) && lock(&reader).parser.is_upgraded() {
             let tunnel = lock(&reader).take_buffered();
             server.forget(&socket);
+            // the new owner gets the socket with only the timeout it asked for, not the
+            // deadline this loop last armed
+            let _ = socket.set_timeout(socket.timeout());
             let listeners = if is_connect {
                 &handlers.connect
             } else {
@@ -403,6 +406,16 @@ pub(crate) fn serve(
         }
     }
     finish(&server, &socket);
+}
+
+/// After a client error: with `clientError` listeners the socket is theirs (Node: the
+/// listener must end or destroy it), so it is only forgotten; else it is closed.
+fn after_client_error(server: &ServerInner, handlers: &Handlers, socket: &Socket) {
+    if handlers.client_error.is_empty() {
+        finish(server, socket);
+    } else {
+        server.forget(socket);
+    }
 }
 
 fn finish(server: &ServerInner, socket: &Socket) {

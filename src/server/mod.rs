@@ -520,16 +520,28 @@ impl Server {
         self.start(Bound::Unix(listener, None))
     }
 
-    /// Serve on a listening socket given by its file descriptor (Node's `listen({fd})`).
-    /// The server takes ownership of the descriptor and closes it when it closes; it must be
-    /// a listening TCP or Unix socket, open and not used elsewhere.
+    /// Serve on a listening socket given by its file descriptor (Node's `listen({fd})`),
+    /// e.g. one inherited from a process manager. It takes an [`OwnedFd`](std::os::fd::OwnedFd)
+    /// rather than Node's bare number: the server closes the descriptor when it closes, so it
+    /// must own it (turn an inherited number into one with the `unsafe`
+    /// `OwnedFd::from_raw_fd`, whose contract is exactly that). A TCP or Unix listening
+    /// socket.
+    ///
+    /// ```no_run
+    /// use std::os::fd::OwnedFd;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let server = stdhttp::Server::new();
+    /// server.listen_fd(OwnedFd::from(listener))?;
+    /// # Ok::<(), stdhttp::Error>(())
+    /// ```
     #[cfg(unix)]
-    pub fn listen_fd(&self, fd: std::os::fd::RawFd) -> Result<(), Error> {
+    pub fn listen_fd(&self, fd: std::os::fd::OwnedFd) -> Result<(), Error> {
+        use std::os::fd::AsRawFd;
         self.check_not_listening()?;
-        if crate::sys::is_unix_socket(fd)? {
-            self.start(Bound::Unix(crate::sys::unix_listener_from_fd(fd), None))
+        if crate::sys::is_unix_socket(fd.as_raw_fd())? {
+            self.start(Bound::Unix(UnixListener::from(fd), None))
         } else {
-            self.start(Bound::Tcp(crate::sys::tcp_listener_from_fd(fd)))
+            self.start(Bound::Tcp(TcpListener::from(fd)))
         }
     }
 
@@ -761,7 +773,16 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket) {
     let accepted_at = Instant::now();
     let job_inner = inner.clone();
     let job_socket = socket.clone();
-    let job = Box::new(move || conn::serve(job_inner, job_socket, accepted_at, idle));
+    let job = Box::new(move || {
+        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn::serve(job_inner.clone(), job_socket.clone(), accepted_at, idle)
+        }));
+        if served.is_err() {
+            // a handler panicked: the connection dies, the server and the worker go on
+            job_socket.destroy();
+            job_inner.forget(&job_socket);
+        }
+    });
     if pool.submit(job).is_err() {
         let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
         let _ = socket.write_all_vectored(&[SHED_RESPONSE]);

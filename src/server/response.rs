@@ -424,6 +424,12 @@ impl io::Write for ServerResponse {
 
 impl Drop for ServerResponse {
     fn drop(&mut self) {
+        if std::thread::panicking() && !self.out.ended {
+            // the handler panicked: do not report success; the connection is closed
+            self.out.socket.destroy();
+            self.complete();
+            return;
+        }
         if !self.out.ended {
             if self.end(&[]).is_err() {
                 self.complete();

@@ -1,5 +1,4 @@
-//! Review reproductions (branch `review`). Each test names the defect it shows; all are
-//! expected to FAIL (or abort) on the code as reviewed.
+//! Regressions found by a review of the server: each test once failed.
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
@@ -51,14 +50,14 @@ fn closed_within(c: &mut TcpStream, limit: Duration) -> Result<Duration, String>
     }
 }
 
-// DEFECT 1: `res.set_timeout(0)` (Node idiom to disable the socket timeout for a long
+// Regression (found in review): `res.set_timeout(0)` (Node idiom to disable the socket timeout for a long
 // response) clears the OS read timeout behind the Reader's back; `Reader::fill` caches the
 // armed timeout (`armed`) and does not re-arm when the next keep-alive wait wants the same
 // value, so the idle keep-alive read blocks with NO timeout: keepAliveTimeout is never
 // enforced and the worker is held forever by an idle client. Node closes at
 // keepAliveTimeout + 1 s regardless (it re-arms socket.setTimeout(keepAliveTimeout)).
 #[test]
-fn review_keep_alive_timeout_lost_after_res_set_timeout_0() {
+fn keep_alive_timeout_still_applies_after_res_set_timeout_0() {
     let server = Server::new();
     server.set_keep_alive_timeout(200); // Node: closed at ~1.2 s
     server.on_request(|_req, mut res| {
@@ -76,9 +75,9 @@ fn review_keep_alive_timeout_lost_after_res_set_timeout_0() {
     assert!(r.is_ok(), "idle keep-alive connection not closed: {r:?}");
 }
 
-// DEFECT 1b: the same through `req.set_timeout(0)` (IncomingMessage::set_timeout).
+// Regression (found in review): the same through `req.set_timeout(0)` (IncomingMessage::set_timeout).
 #[test]
-fn review_keep_alive_timeout_lost_after_req_set_timeout_0() {
+fn keep_alive_timeout_still_applies_after_req_set_timeout_0() {
     let server = Server::new();
     server.set_keep_alive_timeout(200);
     server.on_request(|req, mut res| {
@@ -96,14 +95,14 @@ fn review_keep_alive_timeout_lost_after_req_set_timeout_0() {
     assert!(r.is_ok(), "idle keep-alive connection not closed: {r:?}");
 }
 
-// DEFECT 2: a panicking request handler unwinds out of `conn::serve` (no catch_unwind in
+// Regression (found in review): a panicking request handler unwinds out of `conn::serve` (no catch_unwind in
 // serve or the pool worker): `finish()` never runs, so the connection stays in `tracked`
 // (its Socket clone keeps the fd open — the client never sees EOF even though the response
 // said `Connection: close`), `server.connections()` never drops, `join()` after `close()`
 // hangs forever, and the pool's `threads` count leaks one per panic (after max_threads
 // panics every new connection only queues, then gets 503).
 #[test]
-fn review_handler_panic_leaks_connection_and_join_hangs() {
+fn a_panicking_handler_closes_its_connection_and_join_returns() {
     let server = Server::new();
     server.on_request(|_req, _res| panic!("handler bug"));
     server.listen("127.0.0.1:0").unwrap();
@@ -135,12 +134,12 @@ fn review_handler_panic_leaks_connection_and_join_hangs() {
     );
 }
 
-// DEFECT 3: with an `on_client_error` listener the docs (and Node, NODE-SEMANTICS §3.5) say
+// Regression (found in review): with an `on_client_error` listener the docs (and Node, NODE-SEMANTICS §3.5) say
 // the listener owns the socket and nothing is done automatically; the code calls
 // `finish()` (destroy) right after the listener returns, so a listener that answers a bit
 // later (as Node code does with setTimeout / any async work) loses its answer.
 #[test]
-fn review_client_error_listener_socket_destroyed_behind_its_back() {
+fn a_client_error_listener_owns_the_socket() {
     let server = Server::new();
     server.on_request(|_req, mut res| res.end(b"ok").unwrap());
     server.on_client_error(|_err, socket| {
@@ -164,12 +163,12 @@ fn review_client_error_listener_socket_destroyed_behind_its_back() {
     );
 }
 
-// DEFECT 4: the socket handed to an `upgrade` (or `connect`) listener keeps the OS read
+// Regression (found in review): the socket handed to an `upgrade` (or `connect`) listener keeps the OS read
 // timeout the Reader last armed (here the headers deadline), although `socket.timeout()`
 // says 0 and the tunnel is no longer the server's: an idle tunnel's read fails with
 // EAGAIN/ETIMEDOUT. Node leaves an upgraded socket alone.
 #[test]
-fn review_upgraded_socket_inherits_stale_read_timeout() {
+fn an_upgraded_socket_has_no_leftover_read_timeout() {
     let server = Server::new();
     server.set_headers_timeout(300);
     let (tx, rx) = mpsc::channel();
