@@ -523,7 +523,11 @@ fn connect(opts: &RequestOptions) -> Result<Socket, Error> {
     {
         let attempt = match local {
             Some(ip) => crate::sys::connect_from(std::net::SocketAddr::new(ip, 0), *a),
-            None => TcpStream::connect(a),
+            None => match opts.get_timeout() {
+                // the request's timeout also bounds the connect
+                Some(t) if !t.is_zero() => TcpStream::connect_timeout(a, t),
+                _ => TcpStream::connect(a),
+            },
         };
         match attempt {
             Ok(s) => {

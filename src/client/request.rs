@@ -227,6 +227,10 @@ impl ClientRequest {
         };
         if let Some(t) = timeout {
             req.timeout = Some(t);
+            // an inactivity timeout covers writes too (a server that stops reading)
+            if let Some(l) = &req.lease {
+                let _ = l.socket.set_write_timeout(Some(t));
+            }
         }
         if req.expect_continue {
             req.flush_headers()?;

@@ -73,11 +73,16 @@ impl ConnState {
 
     /// Run the per-request timeout listeners; false when there are none.
     fn fire_timeout(&self, socket: &Socket) -> bool {
-        let l = lock(&self.timeout_listeners);
+        // taken out while they run, so a listener may register another without deadlock
+        let mut l = std::mem::take(&mut *lock(&self.timeout_listeners));
         for f in l.iter() {
             f(socket);
         }
-        !l.is_empty()
+        let heard = !l.is_empty();
+        let mut slot = lock(&self.timeout_listeners);
+        l.append(&mut slot);
+        *slot = l;
+        heard
     }
 }
 
