@@ -52,6 +52,8 @@ struct Inner {
     /// Bumped whenever the socket's timeouts are set from outside the connection's reader,
     /// so the reader knows its idea of the current read timeout is stale.
     timeout_gen: AtomicU64,
+    /// TCP keep-alive as last set: the initial delay in ms + 1, or 0 when off.
+    tcp_keep_alive: AtomicU64,
     agent_remove: Mutex<Option<AgentHook>>,
 }
 
@@ -91,6 +93,7 @@ impl Socket {
                 destroyed: AtomicBool::new(false),
                 timeout_ms: AtomicU64::new(0),
                 timeout_gen: AtomicU64::new(0),
+                tcp_keep_alive: AtomicU64::new(0),
                 agent_remove: Mutex::new(None),
             }),
         }
@@ -166,6 +169,15 @@ impl Socket {
     /// Turn TCP keep-alive probes on or off, the first probe after `initial_delay_ms` of
     /// silence (Node's `socket.setKeepAlive`). No-op for non-TCP sockets.
     pub fn set_keep_alive(&self, enable: bool, initial_delay_ms: u64) -> io::Result<()> {
+        // a pooled socket is set up again each time it is freed: skip what is in force
+        let state = if enable {
+            initial_delay_ms.saturating_add(1)
+        } else {
+            0
+        };
+        if self.inner.tcp_keep_alive.swap(state, Ordering::AcqRel) == state {
+            return Ok(());
+        }
         match &self.inner.stream {
             #[cfg(unix)]
             Stream::Tcp(s) => {
