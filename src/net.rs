@@ -252,6 +252,13 @@ impl Socket {
         }
     }
 
+    /// Mark the socket destroyed without a system call: the descriptor closes when the last
+    /// handle is dropped (for a connection already shut for writing with nothing left to
+    /// read).
+    pub(crate) fn forget_handles_close(&self) {
+        self.inner.destroyed.store(true, Ordering::Release);
+    }
+
     /// Whether [`Socket::destroy`] was called.
     pub fn is_destroyed(&self) -> bool {
         self.inner.destroyed.load(Ordering::Acquire)

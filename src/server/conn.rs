@@ -129,6 +129,11 @@ fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Err
 /// bytes do not turn the close into a reset that destroys the response in flight.
 fn linger_close(socket: &Socket) {
     let _ = socket.shutdown(Shutdown::Write);
+    if socket.peek_idle() != crate::sys::Peek::Data {
+        // nothing unread: the close cannot turn into a reset, so do not wait for the peer
+        socket.forget_handles_close();
+        return;
+    }
     let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
     let mut scratch = [0u8; 512]; // small: every worker stack page touched stays resident
     let mut total = 0usize;
