@@ -54,86 +54,14 @@ import argparse
 import errno
 import os
 import selectors
-import shlex
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 
-HOST = "127.0.0.1"
-REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-
-
-# ---------------------------------------------------------------- server process helpers
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(binary, args_tmpl, port, env_extra=None):
-    """Returns (proc, log, spawn_time)."""
-    argv = [binary] + [a.format(port=port) for a in shlex.split(args_tmpl)]
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    log = tempfile.TemporaryFile()
-    spawn = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                            start_new_session=True)
-    deadline = time.monotonic() + 15
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"server exited with {proc.returncode}: {log.read()[-2000:]!r}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, log, spawn
-        except OSError:
-            if time.monotonic() > deadline:
-                stop_server(proc)
-                raise RuntimeError(f"server did not accept on port {port} within 15 s")
-            time.sleep(0.01)
-
-
-def stop_server(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(3)
-
-
-def on_alarm(_sig, _frm):
-    raise SystemExit("RESULT close_under_load FAIL reason=time-limit (the run exceeded its bound)")
-
-
-def on_term(_sig, _frm):
-    raise SystemExit("RESULT close_under_load FAIL reason=terminated")
-
-
-def parse_response(buf):
-    """(length of the first complete response or None, status, connection-close?)."""
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
-        return None, None, False
-    lines = buf[:end].split(b"\r\n")
-    parts = lines[0].split(b" ")
-    status = parts[1] if len(parts) > 1 else b"?"
-    length, close = 0, False
-    for line in lines[1:]:
-        name, _, val = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(val.strip())
-        elif name == b"connection" and b"close" in val.lower():
-            close = True
-    total = end + 4 + length
-    return (total if len(buf) >= total else None), status, close
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stdhttp_bench import (HOST, REQUEST, complete_response, exit_on_signals, free_port, recv_ready,
+                           start_server, stop_server)
 
 
 class Req:
@@ -163,9 +91,7 @@ def main():
     ap.add_argument("--args", default="{port}", help="server arguments; {port} = the port")
     opt = ap.parse_args()
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(int(opt.close_after_ms / 1000 + opt.grace + 60))
+    exit_on_signals("close_under_load", opt.close_after_ms / 1000 + opt.grace + 60)
     T = opt.close_after_ms / 1000.0
     print(f"config: binary={opt.binary} STDHTTP_CLOSE_AFTER_MS={opt.close_after_ms} "
           f"C={opt.connections} grace={opt.grace}s"
@@ -179,7 +105,8 @@ def main():
     try:
         try:
             proc, log, spawn = start_server(
-                opt.binary, opt.args, port, {"STDHTTP_CLOSE_AFTER_MS": str(opt.close_after_ms)})
+                opt.binary, opt.args, port, {"STDHTTP_CLOSE_AFTER_MS": str(opt.close_after_ms)},
+                poll=0.01)
         except (RuntimeError, OSError) as e:
             print(f"RESULT close_under_load FAIL reason=setup: {e}")
             return 2
@@ -302,26 +229,23 @@ def main():
                     sel.modify(c.sock, selectors.EVENT_READ, c)
                     send_request(c, now)
                     continue
-                try:
-                    data = c.sock.recv(65536)
-                except BlockingIOError:
+                data = recv_ready(c.sock)
+                if data is None:
                     continue
-                except OSError:
-                    data = b""
                 if not data:
                     if c.req is not None:
                         c.req.outcome = "partial" if c.buf else "lost"
                     down(c, now)
                     continue
                 c.buf += data
-                n, status, close = parse_response(c.buf)
+                n, head = complete_response(c.buf)
                 if n is None:
                     continue
-                c.req.outcome = "ok" if status == b"200" else "bad"
+                c.req.outcome = "ok" if head.status == b"200" else "bad"
                 c.req = None
                 c.last_resp = now
                 c.buf = c.buf[n:]
-                if close:
+                if head.close:
                     c.closing = True  # wait for the server's close; send nothing more
                     continue
                 send_request(c, now)
@@ -400,9 +324,7 @@ def main():
         for s in probes:
             s.close()
         sel.close()
-        stop_server(proc)
-        if log is not None:
-            log.close()
+        stop_server(proc, log)
         signal.alarm(0)
 
 

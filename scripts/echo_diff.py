@@ -59,11 +59,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-HOST = "127.0.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from stdhttp_bench import HOST, spawn, stop_server
+
 IDLE = 0.3
 PHASE1_MAX = 2.0
 PHASE2_MAX = 2.0
@@ -73,9 +74,7 @@ PHASE2_MAX = 2.0
 class Server:
     def __init__(self, label, argv):
         self.label, self.argv = label, argv
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc, self.log = spawn(argv)
         deadline = time.monotonic() + 20
         self.port = None
         while self.port is None:
@@ -93,17 +92,31 @@ class Server:
             time.sleep(0.05)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(3)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(3)
-        self.log.close()
+        stop_server(self.proc, self.log)
 
 
 # ---------------------------------------------------------------- one exchange
+def read_until_close(s, buf, limit, idle=None):
+    """Appends what s receives to buf until the peer closes (True), or until the monotonic
+    time limit or, with idle, no byte for idle seconds (False)."""
+    last = time.monotonic()
+    while True:
+        now = time.monotonic()
+        wait = limit - now if idle is None else min(last + idle - now, limit - now)
+        if wait <= 0:
+            return False
+        if not select.select([s], [], [], wait)[0]:
+            continue
+        try:
+            d = s.recv(65536)
+        except OSError:
+            d = b""
+        if not d:
+            return True
+        buf += d
+        last = time.monotonic()
+
+
 def exchange(port, data):
     """Returns (received bytes, bytes received before the FIN, end state)."""
     s = socket.create_connection((HOST, port), timeout=5)
@@ -115,24 +128,9 @@ def exchange(port, data):
             pass  # the server closed early (an error answer); read what it sent
         buf = bytearray()
         end = None
-        t_write = last = time.monotonic()
         # phase 1
-        while True:
-            now = time.monotonic()
-            wait = min(last + IDLE - now, t_write + PHASE1_MAX - now)
-            if wait <= 0:
-                break
-            if not select.select([s], [], [], wait)[0]:
-                continue
-            try:
-                d = s.recv(65536)
-            except OSError:
-                d = b""
-            if not d:
-                end = "closed_before_eof"
-                break
-            buf += d
-            last = time.monotonic()
+        if read_until_close(s, buf, time.monotonic() + PHASE1_MAX, IDLE):
+            end = "closed_before_eof"
         fin = len(buf)
         if end is None:
             try:
@@ -140,22 +138,9 @@ def exchange(port, data):
             except OSError:
                 end = "closed_before_eof"
         if end is None:
-            t_fin = time.monotonic()
-            end = "open_after_eof"
-            while True:
-                wait = t_fin + PHASE2_MAX - time.monotonic()
-                if wait <= 0:
-                    break
-                if not select.select([s], [], [], wait)[0]:
-                    continue
-                try:
-                    d = s.recv(65536)
-                except OSError:
-                    d = b""
-                if not d:
-                    end = "closed_after_eof"
-                    break
-                buf += d
+            # phase 2
+            closed = read_until_close(s, buf, time.monotonic() + PHASE2_MAX)
+            end = "closed_after_eof" if closed else "open_after_eof"
         return bytes(buf), fin, end
     finally:
         s.close()

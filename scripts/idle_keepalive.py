@@ -43,108 +43,24 @@ import argparse
 import os
 import resource
 import selectors
-import shlex
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 
-HOST = "127.0.0.1"
-REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stdhttp_bench import (HOST, REQUEST, complete_response, exit_on_signals, free_port, proc_stats,
+                           raise_nofile, recv_ready, Sampler, start_server, stop_server, timeline)
+
 OPEN_LIMIT = 180.0
-
-
-# ---------------------------------------------------------------- server process helpers
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard > soft:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        except (ValueError, OSError):
-            pass
-    return resource.getrlimit(resource.RLIMIT_NOFILE)
-
-
-def start_server(binary, args_tmpl, port, env_extra=None):
-    argv = [binary] + [a.format(port=port) for a in shlex.split(args_tmpl)]
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                            start_new_session=True)
-    deadline = time.monotonic() + 15
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"server exited with {proc.returncode}: {log.read()[-2000:]!r}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, log
-        except OSError:
-            if time.monotonic() > deadline:
-                stop_server(proc)
-                raise RuntimeError(f"server did not accept on port {port} within 15 s")
-            time.sleep(0.05)
-
-
-def stop_server(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(3)
-
-
-def proc_stats(pid):
-    """VmRSS/VmHWM in KiB, Threads, fds; None once the process is gone."""
-    out = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                key, _, val = line.partition(":")
-                if key in ("VmRSS", "VmHWM", "Threads"):
-                    out[key] = int(val.split()[0])
-        out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    return out if "VmRSS" in out else None
-
-
-def on_alarm(_sig, _frm):
-    raise SystemExit("RESULT idle_keepalive FAIL reason=time-limit (the run exceeded its bound)")
-
-
-def on_term(_sig, _frm):
-    raise SystemExit("RESULT idle_keepalive FAIL reason=terminated")
 
 
 def response_length(buf):
     """Length of the first complete response in buf, or None; raises ValueError if not 200."""
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    lines = buf[:end].split(b"\r\n")
-    parts = lines[0].split(b" ")
-    if len(parts) < 2 or parts[1] != b"200":
-        raise ValueError("status " + lines[0][:40].decode("latin1"))
-    length = 0
-    for line in lines[1:]:
-        name, _, val = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(val.strip())
-    total = end + 4 + length
-    return total if len(buf) >= total else None
+    n, head = complete_response(buf)
+    if head is not None and head.status != b"200":
+        raise ValueError("status " + head.status_line[:40].decode("latin1"))
+    return n
 
 
 def fresh_request(port, timeout):
@@ -187,9 +103,7 @@ def main():
     ap.add_argument("--args", default="{port}", help="server arguments; {port} = the port")
     opt = ap.parse_args()
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(int(15 + OPEN_LIMIT + opt.hold + 60))
+    exit_on_signals("idle_keepalive", 15 + OPEN_LIMIT + opt.hold + 60)
 
     soft, hard = raise_nofile()
     n = opt.connections
@@ -206,8 +120,8 @@ def main():
     conns = {}
     try:
         try:
-            proc, log = start_server(opt.binary, opt.args, port,
-                                     {"STDHTTP_KEEP_ALIVE_MS": str(opt.keep_alive_ms)})
+            proc, log, _ = start_server(opt.binary, opt.args, port,
+                                        {"STDHTTP_KEEP_ALIVE_MS": str(opt.keep_alive_ms)})
         except (RuntimeError, OSError) as e:
             print(f"RESULT idle_keepalive FAIL reason=setup: {e}")
             return 2
@@ -268,12 +182,9 @@ def main():
                     c.state = "waiting"
                     sel.modify(c.sock, selectors.EVENT_READ, c)
                     continue
-                try:
-                    data = c.sock.recv(65536)
-                except BlockingIOError:
+                data = recv_ready(c.sock)
+                if data is None:
                     continue
-                except OSError:
-                    data = b""
                 if c.state == "idle":
                     idle_closed += 1
                     fail(c, "closed while idle (open phase)")
@@ -307,30 +218,22 @@ def main():
               + "".join(f"\n  failure: {v} x {k}" for k, v in failures.items()))
 
         # ---- phase 2: hold idle
-        samples = []
         t_hold = time.monotonic()
-        next_sample = t_hold
+        sampler = Sampler(pid, t_hold, lambda: {"open": len(conns)})
+        samples = sampler.samples
         while time.monotonic() - t_hold < opt.hold:
-            now = time.monotonic()
-            if now >= next_sample:
-                st = proc_stats(pid)
-                if st is None:
-                    print("server process is gone")
-                    break
-                st["t"] = now - t_hold
-                st["open"] = len(conns)
-                samples.append(st)
-                next_sample += 1.0
-            for key, _ in sel.select(max(0.0, min(0.2, next_sample - time.monotonic()))):
+            if not sampler.poll():
+                print("server process is gone")
+                break
+            for key, _ in sel.select(max(0.0, min(0.2, sampler.next - time.monotonic()))):
                 c = key.data
                 if conns.get(c.sock.fileno()) is c:
                     idle_closed += 1
                     fail(c, "closed while idle (hold)")
         held = proc_stats(pid) or (samples[-1] if samples else {})
         if samples:
-            print("hold timeline (t: threads/rss KiB/fds/open conns): " + ", ".join(
-                f"{s['t']:.0f}s:{s['Threads']}/{s['VmRSS']}/{s['fds']}/{s['open']}"
-                for s in samples[::max(1, len(samples) // 10)]))
+            print("hold timeline (t: threads/rss KiB/fds/open conns): "
+                  + timeline(samples, "open"))
         if held and base:
             per = ""
             if conns:
@@ -389,9 +292,7 @@ def main():
         for c in list(conns.values()):
             c.sock.close()
         sel.close()
-        stop_server(proc)
-        if log is not None:
-            log.close()
+        stop_server(proc, log)
         signal.alarm(0)
 
 

@@ -35,94 +35,15 @@ import heapq
 import os
 import resource
 import selectors
-import shlex
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-HOST = "127.0.0.1"
-
-
-# ---------------------------------------------------------------- server process helpers
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def raise_nofile(want=None):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = hard if want is None or hard == resource.RLIM_INFINITY else min(hard, max(want, soft))
-    if target != resource.RLIM_INFINITY and target > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)
-
-
-def start_server(binary, args_tmpl, port, env_extra=None):
-    argv = [binary] + [a.format(port=port) for a in shlex.split(args_tmpl)]
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                            start_new_session=True)
-    deadline = time.monotonic() + 15
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"server exited with {proc.returncode}: {log.read()[-2000:]!r}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, log
-        except OSError:
-            if time.monotonic() > deadline:
-                stop_server(proc)
-                raise RuntimeError(f"server did not accept on port {port} within 15 s")
-            time.sleep(0.05)
-
-
-def stop_server(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(3)
-
-
-def proc_stats(pid):
-    """VmRSS/VmHWM in KiB, Threads, fds; None once the process is gone."""
-    out = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                key, _, val = line.partition(":")
-                if key in ("VmRSS", "VmHWM", "Threads"):
-                    out[key] = int(val.split()[0])
-        out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    return out if "VmRSS" in out else None
-
-
-def percentile(sorted_vals, p):
-    if not sorted_vals:
-        return float("nan")
-    k = max(0, min(len(sorted_vals) - 1, int(round(p / 100.0 * len(sorted_vals) + 0.5)) - 1))
-    return sorted_vals[k]
-
-
-def on_alarm(_sig, _frm):
-    raise SystemExit("RESULT slowloris FAIL reason=time-limit (the run exceeded its bound)")
-
-
-def on_term(_sig, _frm):
-    raise SystemExit("RESULT slowloris FAIL reason=terminated")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stdhttp_bench import (HOST, exit_on_signals, free_port, parse_head, percentile, proc_stats,
+                           raise_nofile, recv_ready, Sampler, start_server, stop_server, timeline)
 
 
 # ---------------------------------------------------------------- normal client
@@ -133,25 +54,18 @@ def one_request(port, timeout):
         with socket.create_connection((HOST, port), timeout=timeout) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             buf = b""
-            while b"\r\n\r\n" not in buf:
+            while (head := parse_head(buf)) is None:
                 s.settimeout(max(0.001, deadline - time.monotonic()))
                 chunk = s.recv(65536)
                 if not chunk:
                     return "closed before the response head"
                 buf += chunk
-            head, _, body = buf.partition(b"\r\n\r\n")
-            lines = head.split(b"\r\n")
-            parts = lines[0].split(b" ")
-            if len(parts) < 2 or parts[1] != b"200":
-                return "status " + lines[0][:40].decode("latin1")
-            length = None
-            for line in lines[1:]:
-                name, _, val = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(val.strip())
-            if length is None:
+            if head.status != b"200":
+                return "status " + head.status_line[:40].decode("latin1")
+            if head.length is None:
                 return "no content-length"
-            while len(body) < length:
+            body = buf[head.size:]
+            while len(body) < head.length:
                 s.settimeout(max(0.001, deadline - time.monotonic()))
                 chunk = s.recv(65536)
                 if not chunk:
@@ -209,9 +123,7 @@ def main():
     ap.add_argument("--args", default="{port}", help="server arguments; {port} = the port")
     opt = ap.parse_args()
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(int(opt.duration) + 60)
+    exit_on_signals("slowloris", int(opt.duration) + 60)
 
     soft, hard = raise_nofile()
     n = opt.connections
@@ -229,7 +141,7 @@ def main():
     client = None
     try:
         try:
-            proc, log = start_server(opt.binary, opt.args, port)
+            proc, log, _ = start_server(opt.binary, opt.args, port)
         except (RuntimeError, OSError) as e:
             print(f"RESULT slowloris FAIL reason=setup: {e}")
             return 2
@@ -293,8 +205,9 @@ def main():
         client = threading.Thread(target=normal_client,
                                   args=(port, opt.interval, opt.timeout, stop, results),
                                   daemon=True)
-        samples = []
-        next_sample = start
+        sampler = Sampler(pid, start,
+                          lambda: {"slow": sum(1 for s in slows.values() if s.connected)})
+        samples = sampler.samples
         to_open = n
         batch = max(1, n // 20)
         next_open = start
@@ -316,21 +229,15 @@ def main():
             if not to_open and not client_started:
                 client.start()
                 client_started = True
-            if now >= next_sample:
-                st = proc_stats(pid)
-                if st is None:
-                    print("server process is gone")
-                    break
-                st["t"] = now - start
-                st["slow"] = sum(1 for s in slows.values() if s.connected)
-                samples.append(st)
-                next_sample += 1.0
+            if not sampler.poll(now):
+                print("server process is gone")
+                break
             # due drips
             while drips and drips[0][0] <= now:
                 _, _, fd, sl = heapq.heappop(drips)
                 if slows.get(fd) is sl:
                     send_byte(sl, now)
-            wake = min(next_sample, end, drips[0][0] if drips else end,
+            wake = min(sampler.next, end, drips[0][0] if drips else end,
                        next_open if to_open else end, reopen_at[0] if reopen_at else end)
             for key, mask in sel.select(max(0.0, min(0.05, wake - time.monotonic()))):
                 sl = key.data
@@ -347,12 +254,9 @@ def main():
                     sel.modify(sl.sock, selectors.EVENT_READ, sl)
                     send_byte(sl, now)
                     continue
-                try:
-                    data = sl.sock.recv(65536)
-                except BlockingIOError:
+                data = recv_ready(sl.sock)
+                if data is None:
                     continue
-                except OSError:
-                    data = b""
                 if not data:
                     drop(sl, True, now)
                 # bytes the server sent (a 408, say) are read and ignored; the close follows
@@ -390,10 +294,8 @@ def main():
             print(f"server VmRSS KiB: start={rss[0]} end={rss[-1]} max={max(rss)}; "
                   f"VmHWM={(final or samples[-1])['VmHWM']}")
             print(f"server fds: start={fds[0]} end={fds[-1]} max={max(fds)}")
-            step = max(1, len(samples) // 10)
-            print("timeline (t: threads/rss KiB/fds/slow connected): " + ", ".join(
-                f"{s['t']:.0f}s:{s['Threads']}/{s['VmRSS']}/{s['fds']}/{s['slow']}"
-                for s in samples[::step]))
+            print("timeline (t: threads/rss KiB/fds/slow connected): "
+                  + timeline(samples, "slow"))
         p99 = percentile(lat, 99)
         ok = alive and not fails and bool(lat) and p99 <= opt.max_p99_ms
         why = []
@@ -420,9 +322,7 @@ def main():
         for sl in list(slows.values()):
             sl.sock.close()
         sel.close()
-        stop_server(proc)
-        if log is not None:
-            log.close()
+        stop_server(proc, log)
         signal.alarm(0)
 
 

@@ -35,7 +35,6 @@ import argparse
 import os
 import re
 import selectors
-import shlex
 import shutil
 import signal
 import socket
@@ -44,8 +43,10 @@ import sys
 import tempfile
 import time
 
-HOST = "127.0.0.1"
-REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stdhttp_bench import (HOST, REQUEST, complete_response, exit_on_signals, free_port, proc_stats,
+                           recv_ready, Sampler, start_server, stop_server, timeline)
+
 SLACK = {"VmRSS": 2048, "Threads": 2, "fds": 2}
 
 WRK_LUA = """
@@ -61,86 +62,6 @@ response = function(status, headers, body)
 end
 """
 
-
-# ---------------------------------------------------------------- server process helpers
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(binary, args_tmpl, port, env_extra=None):
-    argv = [binary] + [a.format(port=port) for a in shlex.split(args_tmpl)]
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                            start_new_session=True)
-    deadline = time.monotonic() + 15
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"server exited with {proc.returncode}: {log.read()[-2000:]!r}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, log
-        except OSError:
-            if time.monotonic() > deadline:
-                stop_server(proc)
-                raise RuntimeError(f"server did not accept on port {port} within 15 s")
-            time.sleep(0.05)
-
-
-def stop_server(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(3)
-
-
-def proc_stats(pid):
-    """VmRSS/VmHWM in KiB, Threads, fds; None once the process is gone."""
-    out = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                key, _, val = line.partition(":")
-                if key in ("VmRSS", "VmHWM", "Threads"):
-                    out[key] = int(val.split()[0])
-        out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    return out if "VmRSS" in out else None
-
-
-def on_alarm(_sig, _frm):
-    raise SystemExit("RESULT soak FAIL reason=time-limit (the run exceeded its bound)")
-
-
-def on_term(_sig, _frm):
-    raise SystemExit("RESULT soak FAIL reason=terminated")
-
-
-class Sampler:
-    def __init__(self, pid):
-        self.pid, self.samples, self.t0 = pid, [], time.monotonic()
-        self.next = self.t0
-
-    def poll(self):
-        now = time.monotonic()
-        if now < self.next:
-            return True
-        self.next += 1.0
-        st = proc_stats(self.pid)
-        if st is None:
-            return False
-        st["t"] = now - self.t0
-        self.samples.append(st)
-        return True
 
 
 # ---------------------------------------------------------------- drivers
@@ -214,22 +135,6 @@ def run_wrk(port, opt, sampler, proc):
     return reqs, errors, secs or (time.monotonic() - t0)
 
 
-def response_length(buf):
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
-        return None, None
-    lines = buf[:end].split(b"\r\n")
-    parts = lines[0].split(b" ")
-    status = parts[1] if len(parts) > 1 else b"?"
-    length = 0
-    for line in lines[1:]:
-        name, _, val = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(val.strip())
-    total = end + 4 + length
-    return (total if len(buf) >= total else None), status
-
-
 def run_python(port, opt, sampler, proc):
     print(f"driver: python selector loop, {opt.connections} keep-alive connections, "
           "no pipelining (slower than wrk)")
@@ -258,12 +163,9 @@ def run_python(port, opt, sampler, proc):
                 break
             for key, _ in sel.select(0.2):
                 s = key.fileobj
-                try:
-                    data = s.recv(65536)
-                except BlockingIOError:
+                data = recv_ready(s)
+                if data is None:
                     continue
-                except OSError:
-                    data = b""
                 if not data:
                     errors += 1
                     sel.unregister(s)
@@ -275,12 +177,12 @@ def run_python(port, opt, sampler, proc):
                         errors += 1
                     continue
                 buf = bufs[s] + data
-                n, status = response_length(buf)
+                n, head = complete_response(buf)
                 if n is None:
                     bufs[s] = buf
                     continue
                 done += 1
-                if status != b"200":
+                if head.status != b"200":
                     errors += 1
                 bufs[s] = buf[n:]
                 if sent < opt.requests:
@@ -307,9 +209,7 @@ def main():
     ap.add_argument("--args", default="{port}", help="server arguments; {port} = the port")
     opt = ap.parse_args()
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(int(opt.max_seconds) + 90)
+    exit_on_signals("soak", int(opt.max_seconds) + 90)
 
     driver = opt.driver
     if driver == "auto":
@@ -326,7 +226,7 @@ def main():
     proc = log = None
     try:
         try:
-            proc, log = start_server(opt.binary, opt.args, port)
+            proc, log, _ = start_server(opt.binary, opt.args, port)
         except (RuntimeError, OSError) as e:
             print(f"RESULT soak FAIL reason=setup: {e}")
             return 2
@@ -343,9 +243,7 @@ def main():
         rate = reqs / secs if secs > 0 else 0.0
         print(f"load: requests={reqs} errors={errors} seconds={secs:.2f} req_per_s={rate:.0f}")
         if load:
-            print("timeline (t: threads/rss KiB/fds): " + ", ".join(
-                f"{s['t']:.0f}s:{s['Threads']}/{s['VmRSS']}/{s['fds']}"
-                for s in load[::max(1, len(load) // 12)]))
+            print("timeline (t: threads/rss KiB/fds): " + timeline(load, points=12))
         growth = []
         summary = {}
         if load:
@@ -378,9 +276,7 @@ def main():
               + (f" reason={','.join(why)}" if why else ""))
         return 0 if ok else 1
     finally:
-        stop_server(proc)
-        if log is not None:
-            log.close()
+        stop_server(proc, log)
         signal.alarm(0)
 
 
