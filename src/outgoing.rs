@@ -193,33 +193,15 @@ impl HeaderStore {
         for e in &self.entries {
             match &e.value {
                 HeaderValue::List(v) if e.lower == "cookie" && v.len() > 1 => {
-                    push_line(buf, &e.name, &v.join("; "));
+                    encode::put_field(buf, &e.name, &v.join("; "));
                 }
                 value => {
                     for v in value.values() {
-                        push_line(buf, &e.name, v);
+                        encode::put_field(buf, &e.name, v);
                     }
                 }
             }
         }
-    }
-}
-
-/// Append `name: value\r\n` for an already validated name and value (latin1 chars as one
-/// byte each).
-pub(crate) fn push_line(buf: &mut Vec<u8>, name: &str, value: &str) {
-    buf.extend_from_slice(name.as_bytes());
-    buf.extend_from_slice(b": ");
-    push_latin1(buf, value);
-    buf.extend_from_slice(CRLF);
-}
-
-/// Append `s` with every char U+0000..=U+00FF as one byte (validated values have no other).
-pub(crate) fn push_latin1(buf: &mut Vec<u8>, s: &str) {
-    if s.is_ascii() {
-        buf.extend_from_slice(s.as_bytes());
-    } else {
-        buf.extend(s.chars().map(|c| c as u32 as u8));
     }
 }
 
@@ -562,7 +544,7 @@ mod tests {
     #[test]
     fn latin1_values_are_one_byte_per_char() {
         let mut buf = Vec::new();
-        push_line(&mut buf, "X", "café");
+        encode::put_field(&mut buf, "X", "café");
         assert_eq!(buf, b"X: caf\xe9\r\n");
     }
 }

@@ -300,7 +300,7 @@ pub fn write_content_length(buf: &mut Vec<u8>, n: u64) {
 }
 
 /// Writes `name: value\r\n` for an already validated pair.
-fn put_field(buf: &mut Vec<u8>, name: &str, value: &str) {
+pub(crate) fn put_field(buf: &mut Vec<u8>, name: &str, value: &str) {
     buf.reserve(name.len() + value.len() + 4);
     buf.extend_from_slice(name.as_bytes());
     buf.extend_from_slice(b": ");
@@ -317,7 +317,8 @@ fn put_latin1(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
-fn put_dec(buf: &mut Vec<u8>, mut n: u64) {
+/// Writes `n` in decimal.
+pub(crate) fn put_dec(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::conn::ConnState;
 use crate::net::Socket;
-use crate::outgoing::{push_line, Framing, HeaderValue, Outgoing};
+use crate::outgoing::{Framing, HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
 use crate::Error;
 
@@ -264,7 +264,9 @@ impl ServerResponse {
         let user_length = h.has("content-length");
         let has_trailer = h.has("trailer");
         let chunk_allowed = self.req.version >= (1, 1) || self.req.te_chunked;
-        let mut framing_line: Option<Vec<u8>> = None;
+        // the framing header stdhttp adds itself, written last (no buffer of its own)
+        let mut auto_length: Option<u64> = None;
+        let mut auto_chunked = false;
         let framing = if !has_body {
             if user_chunked {
                 keep_alive = false;
@@ -285,13 +287,11 @@ impl ServerResponse {
             Framing::Raw
         } else if let (Some(n), false, false) = (known_length, has_trailer, self.out.removed_length)
         {
-            let mut line = Vec::new();
-            encode::write_content_length(&mut line, n);
-            framing_line = Some(line);
+            auto_length = Some(n);
             Framing::Raw
         } else if !self.out.removed_encoding {
             // a removed Content-Length only stops the automatic one: chunked it is (Node)
-            framing_line = Some(b"Transfer-Encoding: chunked\r\n".to_vec());
+            auto_chunked = true;
             Framing::Chunked
         } else {
             keep_alive = false;
@@ -313,18 +313,22 @@ impl ServerResponse {
             if keep_alive && !self.req.last_allowed {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
                 if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
-                    let value = match self.req.keep_alive_max {
-                        Some(max) => format!("timeout={secs}, max={max}"),
-                        None => format!("timeout={secs}"),
-                    };
-                    push_line(&mut head, "Keep-Alive", &value);
+                    head.extend_from_slice(b"Keep-Alive: timeout=");
+                    encode::put_dec(&mut head, secs);
+                    if let Some(max) = self.req.keep_alive_max {
+                        head.extend_from_slice(b", max=");
+                        encode::put_dec(&mut head, u64::from(max));
+                    }
+                    head.extend_from_slice(CRLF);
                 }
             } else {
                 head.extend_from_slice(b"Connection: close\r\n");
             }
         }
-        if let Some(line) = framing_line {
-            head.extend_from_slice(&line);
+        if let Some(n) = auto_length {
+            encode::write_content_length(&mut head, n);
+        } else if auto_chunked {
+            head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
         }
         head.extend_from_slice(CRLF);
         self.keep_alive = keep_alive;
