@@ -8,6 +8,7 @@ use std::io;
 
 use crate::net::Socket;
 use crate::proto::encode::{self, CRLF};
+use crate::proto::headers::list_has_token;
 use crate::Error;
 
 /// `write()` returns `false` once this many bytes are waiting (Node's
@@ -180,11 +181,8 @@ impl HeaderStore {
     /// Whether any value of `name` contains `token` as a comma-separated element
     /// (case-insensitive).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.get(name).is_some_and(|v| {
-            v.values()
-                .iter()
-                .any(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-        })
+        self.get(name)
+            .is_some_and(|v| v.values().iter().any(|s| list_has_token(s, token)))
     }
 
     /// Render every header line: a list gives one line per element, except `Cookie`, whose

@@ -46,6 +46,14 @@ use std::slice;
 
 pub use super::parser::DEFAULT_MAX_HEADERS_COUNT;
 
+/// Whether the comma-separated list `value` (`Connection`, `Transfer-Encoding`, `TE`...)
+/// holds `token`, compared case-insensitively.
+pub(crate) fn list_has_token(value: &str, token: &str) -> bool {
+    value
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
 /// Decodes header bytes the way Node does: byte for char, each byte `b` becoming the char
 /// `U+00b` (latin1). Never fails: every byte sequence has a decoding.
 ///

@@ -13,6 +13,7 @@ use super::{Handlers, ServerInner};
 use crate::message::{HeadPolicy, IncomingMessage, ReadError, Reader};
 use crate::net::Socket;
 use crate::parser::{Kind, Limits};
+use crate::proto::headers::list_has_token;
 use crate::Error;
 
 type TimeoutListener = Box<dyn Fn(&Socket) + Send + Sync>;
@@ -349,10 +350,10 @@ pub(crate) fn serve(
             None
         };
         let expects_continue = expect.as_deref().is_some_and(is_100_continue);
-        let te_chunked = head.headers.get_str("te").is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case("chunked"))
-        });
+        let te_chunked = head
+            .headers
+            .get_str("te")
+            .is_some_and(|v| list_has_token(v, "chunked"));
         let info = RequestInfo {
             head_method: head.method == Some("HEAD"),
             version,
