@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::net::Socket;
@@ -34,7 +34,6 @@ pub(crate) struct HeadData {
     pub reason: String,
     pub version: (u8, u8),
     pub raw_headers: RawHeaders,
-    pub headers: Headers,
     pub keep_alive: bool,
     pub upgrade: bool,
     pub host_missing: bool,
@@ -51,7 +50,6 @@ fn fields_to_raw(fields: &Fields<'_>) -> RawHeaders {
 impl HeadData {
     fn from_head(head: &Head<'_>) -> HeadData {
         let raw_headers = fields_to_raw(&head.headers());
-        let headers = Headers::from_raw(&raw_headers, 0);
         HeadData {
             method: head.method(),
             url: latin1(head.url()),
@@ -59,11 +57,28 @@ impl HeadData {
             reason: latin1(head.reason()),
             version: head.version(),
             raw_headers,
-            headers,
             keep_alive: head.keep_alive(),
             upgrade: head.upgrade(),
             host_missing: head.host_missing(),
         }
+    }
+}
+
+impl HeadData {
+    /// The value Node's `headers[name]` has for a name merged with `", "` (`expect`, `te`,
+    /// `keep-alive`...), read from the raw lines without building the whole merged view.
+    pub fn joined(&self, name: &str) -> Option<String> {
+        let mut values = self
+            .raw_headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v);
+        let first = values.next()?.to_string();
+        Some(values.fold(first, |mut all, v| {
+            all.push_str(", ");
+            all.push_str(v);
+            all
+        }))
     }
 }
 
@@ -489,6 +504,8 @@ type ErrorListener = Box<dyn FnMut(&Error) + Send>;
 /// ```
 pub struct IncomingMessage {
     head: HeadData,
+    /// Node's merged view, built from the raw lines the first time it is asked for.
+    headers: OnceLock<Headers>,
     version: Cow<'static, str>,
     socket: Socket,
     body: Body,
@@ -516,7 +533,7 @@ impl fmt::Debug for IncomingMessage {
             .field("url", &self.head.url)
             .field("status_code", &self.head.status)
             .field("http_version", &self.version)
-            .field("headers", &self.head.headers)
+            .field("headers", self.headers())
             .field("complete", &self.complete)
             .finish()
     }
@@ -544,7 +561,6 @@ impl IncomingMessage {
         let mut head = head;
         if max_headers_count > 0 && head.raw_headers.len() > max_headers_count {
             head.raw_headers.truncate(max_headers_count);
-            head.headers = Headers::from_raw(&head.raw_headers, 0);
         }
         let version = version_text(head.version);
         let body = match reader {
@@ -553,6 +569,7 @@ impl IncomingMessage {
         };
         IncomingMessage {
             head,
+            headers: OnceLock::new(),
             version,
             socket,
             body,
@@ -627,7 +644,8 @@ impl IncomingMessage {
 
     /// Node's merged view: lower-case names, duplicates combined by Node's rules.
     pub fn headers(&self) -> &Headers {
-        &self.head.headers
+        self.headers
+            .get_or_init(|| Headers::from_raw(&self.head.raw_headers, 0))
     }
 
     /// The header lines as received: case kept, duplicates kept, in order.

@@ -738,7 +738,7 @@ impl ClientRequest {
 
 /// The server's `Keep-Alive: timeout=N` in ms.
 fn keep_alive_hint(head: &HeadData) -> Option<u64> {
-    let v = head.headers.get_str("keep-alive")?;
+    let v = head.joined("keep-alive")?;
     v.split(',').find_map(|part| {
         let (k, val) = part.split_once('=')?;
         if k.trim().eq_ignore_ascii_case("timeout") {

@@ -345,15 +345,14 @@ pub(crate) fn serve(
         }
         let version = head.version;
         let expect = if version >= (1, 1) {
-            head.headers.get_str("expect").map(str::to_string)
+            head.joined("expect")
         } else {
             None
         };
         let expects_continue = expect.as_deref().is_some_and(is_100_continue);
         let te_chunked = head
-            .headers
-            .get_str("te")
-            .is_some_and(|v| list_has_token(v, "chunked"));
+            .joined("te")
+            .is_some_and(|v| list_has_token(&v, "chunked"));
         let info = RequestInfo {
             head_method: head.method == Some("HEAD"),
             version,
