@@ -225,6 +225,16 @@ impl Reader {
         }
     }
 
+    /// The socket was created with this receive timeout (a connection inherits its
+    /// listener's), so the first read need not set it. Ignored once anyone has called
+    /// [`Socket::set_timeout`], which replaced it.
+    pub fn assume_read_timeout(&mut self, t: Option<Duration>) {
+        if self.socket.timeout_generation() == 0 {
+            self.armed = t;
+            self.armed_gen = 0;
+        }
+    }
+
     /// Take the bytes received but not parsed (after an upgrade: the tunnel's first bytes).
     pub fn take_buffered(&mut self) -> Vec<u8> {
         let v = self.buf[self.start..self.end].to_vec();

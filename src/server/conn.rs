@@ -186,13 +186,19 @@ pub(crate) fn serve(
         max_headers_count: s.max_headers_count,
         ..Limits::default()
     };
-    let _ = socket.set_write_timeout(s.timeout);
+    // a TCP connection starts with the options its listener was primed with
+    if server.primed.write() != Some(s.timeout) {
+        let _ = socket.set_write_timeout(s.timeout);
+    }
     for f in &handlers.connection {
         f(&socket);
     }
     let conn = Arc::new(ConnState::new());
     let mut reader = Reader::new(socket.clone(), Kind::Request, limits);
     reader.inactivity = s.timeout;
+    if let Some(t) = server.primed.read() {
+        reader.assume_read_timeout(t);
+    }
     reader.connect_is_upgrade = true;
     {
         let handlers = handlers.clone();

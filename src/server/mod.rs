@@ -147,6 +147,60 @@ pub(crate) struct ServerInner {
     closed_cv: Condvar,
     pub closing: AtomicBool,
     pool: Mutex<Option<Pool>>,
+    /// The timeouts the listener passes on to each connection it accepts.
+    pub primed: Primed,
+}
+
+/// The read and write timeouts a TCP listener hands down to the connections it accepts
+/// (Linux copies a listener's socket options into each accepted socket), so a worker only
+/// sets what differs. Milliseconds, 0 for none, [`Primed::UNKNOWN`] when not primed.
+pub(crate) struct Primed {
+    read_ms: AtomicU64,
+    write_ms: AtomicU64,
+}
+
+impl Primed {
+    const UNKNOWN: u64 = u64::MAX;
+
+    fn new() -> Primed {
+        Primed {
+            read_ms: AtomicU64::new(Self::UNKNOWN),
+            write_ms: AtomicU64::new(Self::UNKNOWN),
+        }
+    }
+
+    fn set(&self, read: Option<Duration>, write: Option<Duration>) {
+        let ms = |t: Option<Duration>| t.map_or(0, |d| d.as_millis() as u64);
+        self.read_ms.store(ms(read), Ordering::Relaxed);
+        self.write_ms.store(ms(write), Ordering::Relaxed);
+    }
+
+    fn clear(&self) {
+        self.read_ms.store(Self::UNKNOWN, Ordering::Relaxed);
+        self.write_ms.store(Self::UNKNOWN, Ordering::Relaxed);
+    }
+
+    fn get(v: &AtomicU64) -> Option<Option<Duration>> {
+        match v.load(Ordering::Relaxed) {
+            Self::UNKNOWN => None,
+            0 => Some(None),
+            ms => Some(Some(Duration::from_millis(ms))),
+        }
+    }
+
+    /// The receive timeout an accepted socket starts with, if known.
+    pub fn read(&self) -> Option<Option<Duration>> {
+        Self::get(&self.read_ms)
+    }
+
+    /// The send timeout an accepted socket starts with, if known.
+    pub fn write(&self) -> Option<Option<Duration>> {
+        Self::get(&self.write_ms)
+    }
+
+    fn known(&self) -> bool {
+        self.read_ms.load(Ordering::Relaxed) != Self::UNKNOWN
+    }
 }
 
 impl ServerInner {
@@ -282,6 +336,7 @@ impl Server {
                 closed_cv: Condvar::new(),
                 closing: AtomicBool::new(false),
                 pool: Mutex::new(None),
+                primed: Primed::new(),
             }),
         }
     }
@@ -555,6 +610,33 @@ impl Server {
         Ok(())
     }
 
+    /// Set on the listener what every connection starts with (no Nagle, the first read's
+    /// and every write's timeout), so accepting costs no `setsockopt` calls.
+    fn prime(&self, bound: &Bound) {
+        self.inner.primed.clear();
+        #[cfg(unix)]
+        if let Bound::Tcp(l) = bound {
+            use std::os::fd::AsRawFd;
+            let c = &self.inner.config;
+            let ms = |v: &AtomicU64| match v.load(Ordering::Relaxed) {
+                0 => None,
+                ms => Some(Duration::from_millis(ms)),
+            };
+            let timeout = ms(&c.timeout);
+            // a new connection's first read waits for the headers timeout or the
+            // inactivity bound, whichever is shorter (see `conn::serve`)
+            let read = match (ms(&c.headers_timeout), timeout) {
+                (Some(h), Some(t)) => Some(h.min(t)),
+                (h, t) => h.or(t),
+            };
+            if crate::sys::prime_listener(l.as_raw_fd(), read, timeout).is_ok() {
+                self.inner.primed.set(read, timeout);
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = bound;
+    }
+
     fn start(&self, bound: Bound) -> Result<(), Error> {
         let mut listening = lock(&self.inner.listening);
         if listening.is_some() {
@@ -586,6 +668,7 @@ impl Server {
                 (ServerAddress::Unix(p.clone()), ServerAddress::Unix(p))
             }
         };
+        self.prime(&bound);
         let pool = Pool::new(*lock(&self.inner.config.pool));
         *lock(&self.inner.pool) = Some(pool.clone());
         self.inner.closing.store(false, Ordering::Release);
@@ -702,9 +785,12 @@ const SHED_RESPONSE: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
+    let nodelay_inherited = inner.primed.known();
     let accept = |bound: &Bound| match bound {
         Bound::Tcp(l) => l.accept().map(|(s, _)| {
-            let _ = s.set_nodelay(true);
+            if !nodelay_inherited {
+                let _ = s.set_nodelay(true);
+            }
             Socket::from_tcp(s)
         }),
         #[cfg(unix)]
@@ -719,9 +805,13 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
             Ok(socket) => admit(&inner, &pool, socket),
             Err(e) if !closing => {
                 // out of descriptors or the like: give the system a moment rather than spin
+                // (a primed listener's receive timeout also ends a quiet accept: go on)
                 if !matches!(
                     e.kind(),
-                    io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
+                    io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::Interrupted
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
                 ) {
                     thread::sleep(Duration::from_millis(10));
                 }
