@@ -169,6 +169,7 @@ pub(crate) fn serve(
     socket: Socket,
     accepted: Instant,
     idle: Arc<AtomicBool>,
+    id: u64,
 ) {
     let handlers = server.handlers();
     let c = &server.config;
@@ -272,7 +273,7 @@ pub(crate) fn serve(
                     break; // keep-alive idle timeout: close silently
                 }
                 client_error(&handlers, &conn, &socket, request_timeout_error());
-                return after_client_error(&server, &handlers, &socket);
+                return after_client_error(&server, &handlers, &socket, id);
             }
             Err(Some((ReadError::Inactive, _))) => {
                 let mut heard = conn.fire_timeout(&socket);
@@ -288,7 +289,7 @@ pub(crate) fn serve(
             }
             Err(Some((ReadError::Parse(e), _))) => {
                 client_error(&handlers, &conn, &socket, e);
-                return after_client_error(&server, &handlers, &socket);
+                return after_client_error(&server, &handlers, &socket, id);
             }
             Err(Some((ReadError::Io(_), _))) => break,
         };
@@ -297,7 +298,7 @@ pub(crate) fn serve(
         let is_connect = head.method == Some("CONNECT");
         if head.upgrade && (is_connect || take_upgrade) && lock(&reader).parser.is_upgraded() {
             let tunnel = lock(&reader).take_buffered();
-            server.forget(&socket);
+            server.forget(id);
             // the new owner gets the socket with only the timeout it asked for, not the
             // deadline this loop last armed
             let _ = socket.set_timeout(socket.timeout());
@@ -342,7 +343,7 @@ pub(crate) fn serve(
             bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);
-            return finish(&server, &socket);
+            return finish(&server, &socket, id);
         }
 
         {
@@ -421,22 +422,22 @@ pub(crate) fn serve(
             break;
         }
     }
-    finish(&server, &socket);
+    finish(&server, &socket, id);
 }
 
 /// After a client error: with `clientError` listeners the socket is theirs (Node: the
 /// listener must end or destroy it), so it is only forgotten; else it is closed.
-fn after_client_error(server: &ServerInner, handlers: &Handlers, socket: &Socket) {
+fn after_client_error(server: &ServerInner, handlers: &Handlers, socket: &Socket, id: u64) {
     if handlers.client_error.is_empty() {
-        finish(server, socket);
+        finish(server, socket, id);
     } else {
-        server.forget(socket);
+        server.forget(id);
     }
 }
 
-fn finish(server: &ServerInner, socket: &Socket) {
+fn finish(server: &ServerInner, socket: &Socket, id: u64) {
     socket.destroy();
-    server.forget(socket);
+    server.forget(id);
 }
 
 fn dispatch(handlers: &Handlers, req: IncomingMessage, res: ServerResponse) {

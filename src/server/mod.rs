@@ -209,9 +209,9 @@ impl ServerInner {
     }
 
     /// Stop tracking a connection (closed, or handed over by an upgrade).
-    pub fn forget(&self, socket: &Socket) {
+    pub fn forget(&self, id: u64) {
         let mut t = lock(&self.tracked);
-        t.conns.retain(|_, (s, _)| !s.same_as(socket));
+        t.conns.remove(&id);
         let all_gone = !t.listening && t.conns.is_empty();
         drop(t);
         if all_gone {
@@ -848,7 +848,7 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
 /// shed it with a `503` (pool and queue full).
 fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket) {
     let idle = Arc::new(AtomicBool::new(false));
-    {
+    let id = {
         let mut t = lock(&inner.tracked);
         let max = inner.config.max_connections.load(Ordering::Relaxed) as usize;
         if max > 0 && t.conns.len() >= max {
@@ -859,24 +859,25 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket) {
         t.next_id += 1;
         let id = t.next_id;
         t.conns.insert(id, (socket.clone(), idle.clone()));
-    }
+        id
+    };
     let accepted_at = Instant::now();
     let job_inner = inner.clone();
     let job_socket = socket.clone();
     let job = Box::new(move || {
         let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            conn::serve(job_inner.clone(), job_socket.clone(), accepted_at, idle)
+            conn::serve(job_inner.clone(), job_socket.clone(), accepted_at, idle, id)
         }));
         if served.is_err() {
             // a handler panicked: the connection dies, the server and the worker go on
             job_socket.destroy();
-            job_inner.forget(&job_socket);
+            job_inner.forget(id);
         }
     });
     if pool.submit(job).is_err() {
         let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
         let _ = socket.write_all_vectored(&[SHED_RESPONSE]);
         socket.destroy();
-        inner.forget(&socket);
+        inner.forget(id);
     }
 }
