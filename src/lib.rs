@@ -96,6 +96,7 @@ mod sys;
 pub use client::{
     create_client, get, global_agent, request, Agent, AgentChoice, AgentOptions, Client,
     ClientRequest, IntoRequestOptions, RequestOptions, Scheduling, CONTINUE_TIMEOUT,
+    IDLE_SWEEP_INTERVAL,
 };
 pub use error::Error;
 pub use message::IncomingMessage;

@@ -541,3 +541,74 @@ fn max_total_sockets_bounds_all_origins() {
     assert!(!agent.free_sockets().contains_key(&name(s1.port)));
     agent.destroy();
 }
+
+/// A server that answers one keep-alive request, then waits `close_after` and closes its
+/// side; it reports how long after its close the client closed the connection, if it did.
+fn closing_server(close_after: Duration) -> (RawServer, Arc<Mutex<Option<Duration>>>) {
+    let seen = Arc::new(Mutex::new(None));
+    let record = seen.clone();
+    let server = RawServer::start(move |c| {
+        if c.read_request().is_none() {
+            return;
+        }
+        c.write(b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok");
+        thread::sleep(close_after);
+        let _ = c.stream.shutdown(std::net::Shutdown::Write);
+        let start = Instant::now();
+        if c.wait_eof() {
+            *record.lock().unwrap() = Some(start.elapsed());
+        }
+    });
+    (server, seen)
+}
+
+#[test]
+fn an_idle_socket_the_server_closes_is_closed_without_another_request() {
+    let (server, seen) = closing_server(Duration::from_millis(50));
+    let agent = Agent::new(keep_alive());
+    get(&agent, server.port()).resume().unwrap();
+    assert_eq!(agent.free_sockets()[&name(server.port())], 1);
+    // Node closes its end when the server's FIN arrives; stdhttp within IDLE_SWEEP_INTERVAL
+    eventually("the idle socket to leave the pool", || {
+        agent.free_sockets().is_empty()
+    });
+    eventually("the client to close its end", || {
+        seen.lock().unwrap().is_some()
+    });
+    let took = seen.lock().unwrap().unwrap();
+    assert!(
+        took <= stdhttp::IDLE_SWEEP_INTERVAL + Duration::from_millis(500),
+        "closed {took:?} after the server"
+    );
+    // the pool still works afterwards, on a new connection
+    get(&agent, server.port()).resume().unwrap();
+    assert_eq!(server.connections(), 2);
+    agent.destroy();
+}
+
+#[test]
+fn an_idle_socket_past_the_agent_timeout_is_closed_without_another_request() {
+    // the server never closes; the agent's 200 ms idle timeout does
+    let (server, seen) = closing_server(Duration::from_secs(30));
+    let agent = Agent::new(AgentOptions {
+        timeout: 200,
+        ..keep_alive()
+    });
+    let start = Instant::now();
+    get(&agent, server.port()).resume().unwrap();
+    eventually("the expired socket to leave the pool", || {
+        agent.free_sockets().is_empty()
+    });
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(200)
+            && took
+                <= Duration::from_millis(200)
+                    + stdhttp::IDLE_SWEEP_INTERVAL
+                    + Duration::from_millis(500),
+        "left the pool after {took:?}"
+    );
+    assert_eq!(agent.sockets().len(), 0);
+    agent.destroy();
+    drop(seen);
+}

@@ -9,7 +9,8 @@ use std::fmt;
 use std::net::{TcpStream, ToSocketAddrs};
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use super::options::RequestOptions;
@@ -17,6 +18,12 @@ use crate::message::Reader;
 use crate::net::Socket;
 use crate::parser::{Kind, Limits};
 use crate::Error;
+
+/// How often an agent that holds idle sockets looks them over: a socket the server closed
+/// while idle, or one past its idle timeout, is closed within this, with no request needed
+/// to notice (Node notices at once, from its event loop). The check runs on one thread per
+/// agent, only while the agent has idle sockets.
+pub const IDLE_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Which idle socket a request takes: Node's `scheduling`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,6 +95,8 @@ struct State {
     /// Sockets handed out and not yet returned, to destroy them on `destroy()`.
     in_use: Vec<(u64, Socket)>,
     next_socket: u64,
+    /// A thread is looking over the idle sockets (see [`IDLE_SWEEP_INTERVAL`]).
+    sweeping: bool,
 }
 
 type FreeListener = Arc<dyn Fn(&Socket, &str) + Send + Sync>;
@@ -253,6 +262,60 @@ impl Agent {
             });
         }
         st.total = st.total.saturating_sub(dropped);
+    }
+
+    /// Close the idle sockets the server closed (or that sent something unasked).
+    fn drop_closed(st: &mut State) {
+        let mut dropped = 0;
+        for q in st.free.values_mut() {
+            q.retain(|idle| {
+                let closed = idle.socket.peer_closed();
+                if closed {
+                    idle.socket.destroy();
+                    dropped += 1;
+                }
+                !closed
+            });
+        }
+        st.total = st.total.saturating_sub(dropped);
+    }
+
+    /// Start the idle-socket sweep unless it runs already (call with a socket just pooled).
+    fn ensure_sweeping(&self, st: &mut State) {
+        if st.sweeping {
+            return;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        let started = thread::Builder::new()
+            .name("stdhttp-agent-sweep".into())
+            .stack_size(256 * 1024) // only touched pages count; user `on_free` closures may drop here
+            .spawn(move || Agent::sweep(weak));
+        // without the thread, idle sockets are still checked when a request wants one
+        st.sweeping = started.is_ok();
+    }
+
+    /// Every [`IDLE_SWEEP_INTERVAL`], close the idle sockets that expired or that the
+    /// server closed; stop when none are left or the agent is gone.
+    fn sweep(weak: Weak<Inner>) {
+        loop {
+            thread::sleep(IDLE_SWEEP_INTERVAL);
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            let agent = Agent { inner };
+            let mut st = lock(&agent.inner.state);
+            Self::expire(&mut st, Instant::now());
+            Self::drop_closed(&mut st);
+            let idle_left = st.free.values().any(|q| !q.is_empty());
+            if !idle_left {
+                st.sweeping = false;
+            }
+            // fewer sockets may make room for a request waiting on max_total_sockets
+            agent.wake_waiters(st);
+            if !idle_left {
+                return;
+            }
+        }
     }
 
     /// Wake the requests waiting for a socket, if there are any (a notify is a system call,
@@ -458,6 +521,7 @@ impl Agent {
                     socket: socket.clone(),
                     expires,
                 });
+            self.ensure_sweeping(&mut st);
         } else {
             socket.destroy();
             st.total = st.total.saturating_sub(1);

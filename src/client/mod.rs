@@ -7,7 +7,7 @@ pub mod options;
 mod request;
 mod url;
 
-pub use agent::{global_agent, Agent, AgentOptions, Scheduling};
+pub use agent::{global_agent, Agent, AgentOptions, Scheduling, IDLE_SWEEP_INTERVAL};
 pub use options::{AgentChoice, RequestOptions};
 #[allow(deprecated)]
 pub use request::{
