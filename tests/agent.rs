@@ -127,19 +127,34 @@ fn eight_threads_share_four_sockets_against_node() {
     agent.destroy();
 }
 
+/// Server-side TCP connections on 127.0.0.1:`port` in state ESTABLISHED (Linux).
+fn established_on(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let local = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && f[1] == local && f[3] == "01"
+        })
+        .count()
+}
+
 #[test]
 fn bounded_agent_without_keep_alive_never_has_more_than_max_sockets_open() {
-    let open = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let server = {
-        let (open, peak) = (open.clone(), peak.clone());
+        let peak = peak.clone();
         RawServer::start(move |c| {
-            let now = open.fetch_add(1, Ordering::AcqRel) + 1;
-            peak.fetch_max(now, Ordering::AcqRel);
+            // Count what the kernel holds open, not what the handler threads have noticed:
+            // the agent closes a socket before it opens the next, so the closed one is no
+            // longer ESTABLISHED here, though its handler may not have read the EOF yet.
+            let port = c.stream.local_addr().unwrap().port();
+            peak.fetch_max(established_on(port), Ordering::AcqRel);
             while c.read_request().is_some() {
                 c.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
             }
-            open.fetch_sub(1, Ordering::AcqRel);
         })
     };
     let agent = Agent::new(AgentOptions {
@@ -147,7 +162,8 @@ fn bounded_agent_without_keep_alive_never_has_more_than_max_sockets_open() {
         ..Default::default()
     });
     assert_eq!(hammer(&agent, server.port(), 6, 30), 180);
-    assert!(peak.load(Ordering::Acquire) <= 2, "{peak:?}");
+    // (at least one: the count sees the connections at all)
+    assert!((1..=2).contains(&peak.load(Ordering::Acquire)), "{peak:?}");
     // nothing is kept once the queue is empty
     eventually("sockets closed", || agent.free_sockets().is_empty());
 }
