@@ -236,3 +236,33 @@ fn listening_listener_runs_inside_listen() {
     server.close().unwrap();
     server.join();
 }
+
+/// `join` returns only after the `close` listeners ran, also when the last connection ends
+/// on a worker thread while `join` waits (it once returned as soon as the listeners began).
+#[test]
+fn join_waits_for_slow_close_listeners() {
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let s = start_with(
+        |_| {},
+        move |_q, mut r| {
+            go_rx.lock().unwrap().recv_timeout(PATIENCE).unwrap();
+            r.end(b"finished").unwrap();
+        },
+    );
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let e = events.clone();
+    s.server.on_close(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        e.lock().unwrap().push("close");
+    });
+    let mut c = s.connect();
+    c.send(&get("/"));
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    s.server.close().unwrap();
+    go_tx.send(()).unwrap();
+    assert_eq!(c.response().text(), "finished");
+    assert!(c.closes_within(PATIENCE));
+    s.server.join();
+    assert_eq!(*events.lock().unwrap(), ["close"]);
+}

@@ -137,6 +137,9 @@ struct Tracked {
     next_id: u64,
     conns: HashMap<u64, (Socket, Arc<AtomicBool>)>,
     listening: bool,
+    /// The thread running the `close` listeners: `join` waits for them too (unless a
+    /// listener itself calls `join`).
+    close_running: Option<thread::ThreadId>,
 }
 
 pub(crate) struct ServerInner {
@@ -220,10 +223,11 @@ impl ServerInner {
     }
 
     fn closed(&self) {
-        let t = lock(&self.tracked);
+        let mut t = lock(&self.tracked);
         if t.listening || !t.conns.is_empty() || !self.closing.swap(false, Ordering::AcqRel) {
             return;
         }
+        t.close_running = Some(thread::current().id());
         drop(t);
         if let Some(pool) = lock(&self.pool).take() {
             pool.shutdown();
@@ -231,6 +235,7 @@ impl ServerInner {
         for f in &self.handlers().close {
             f();
         }
+        lock(&self.tracked).close_running = None;
         self.closed_cv.notify_all();
     }
 }
@@ -767,7 +772,12 @@ impl Server {
     /// connection is gone). Returns at once if it never listened.
     pub fn join(&self) {
         let mut t = lock(&self.inner.tracked);
-        while t.listening || !t.conns.is_empty() || self.inner.closing.load(Ordering::Acquire) {
+        while t.listening
+            || !t.conns.is_empty()
+            || t.close_running
+                .is_some_and(|id| id != thread::current().id())
+            || self.inner.closing.load(Ordering::Acquire)
+        {
             t = match self.inner.closed_cv.wait(t) {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
