@@ -355,14 +355,26 @@ impl Socket {
                 off = 0;
                 continue;
             }
-            let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(parts.len() - idx);
-            slices.push(IoSlice::new(&parts[idx][off..]));
-            for p in &parts[idx + 1..] {
-                if !p.is_empty() {
-                    slices.push(IoSlice::new(p));
+            // a few parts (the usual head + body) need no allocation
+            const INLINE: usize = 4;
+            let mut inline = [IoSlice::new(&[]); INLINE];
+            let mut spilled: Vec<IoSlice<'_>> = Vec::new();
+            let first = IoSlice::new(&parts[idx][off..]);
+            let rest = parts[idx + 1..].iter().filter(|p| !p.is_empty());
+            let slices: &[IoSlice<'_>] = if parts.len() - idx <= INLINE {
+                let mut k = 1;
+                inline[0] = first;
+                for p in rest {
+                    inline[k] = IoSlice::new(p);
+                    k += 1;
                 }
-            }
-            let n = match (&*self).write_vectored(&slices) {
+                &inline[..k]
+            } else {
+                spilled.push(first);
+                spilled.extend(rest.map(|p| IoSlice::new(p)));
+                &spilled
+            };
+            let n = match (&*self).write_vectored(slices) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

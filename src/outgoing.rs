@@ -348,10 +348,26 @@ impl Outgoing {
     }
 
     /// The head is generated: put its bytes first in the buffer and fix the framing.
-    pub fn begin(&mut self, head: &[u8], framing: Framing) {
+    /// A buffer to write the head into: the output buffer itself when it is empty, so the
+    /// head is written once and not copied (hand it back with [`Outgoing::begin`]).
+    pub fn head_buffer(&mut self) -> Vec<u8> {
+        let mut head = if self.buf.is_empty() {
+            std::mem::take(&mut self.buf)
+        } else {
+            Vec::new()
+        };
+        head.reserve(256);
+        head
+    }
+
+    /// The head is generated: it goes out first, before anything buffered.
+    pub fn begin(&mut self, mut head: Vec<u8>, framing: Framing) {
         self.head_generated = true;
         self.framing = framing;
-        self.buf.extend_from_slice(head);
+        if !self.buf.is_empty() {
+            head.extend_from_slice(&self.buf);
+        }
+        self.buf = head;
     }
 
     fn io_error(&mut self, e: io::Error) -> Error {

@@ -161,12 +161,22 @@ pub fn global_agent() -> &'static Agent {
     GLOBAL.get_or_init(Agent::default)
 }
 
+/// `map[name] += 1`, allocating the key only the first time a name is seen.
+fn count_up(map: &mut HashMap<String, usize>, name: &str) {
+    match map.get_mut(name) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(name.to_string(), 1);
+        }
+    }
+}
+
 /// What [`Agent::acquire`] hands a request.
 pub(crate) struct Lease {
     pub conn: Conn,
     pub socket: Socket,
     pub reused: bool,
-    pub name: String,
+    pub name: Arc<str>,
     id: u64,
 }
 
@@ -370,7 +380,7 @@ impl Agent {
                 }
             }
             if first_in_line && room_name && room_total {
-                *st.active.entry(name.clone()).or_insert(0) += 1;
+                count_up(&mut st.active, &name);
                 st.total += 1;
                 if let Some(t) = ticket {
                     if let Some(q) = st.waiting.get_mut(&name) {
@@ -433,13 +443,14 @@ impl Agent {
             }
         }
         if reused || ticket.is_some() {
-            *st.active.entry(name.to_string()).or_insert(0) += 1;
+            count_up(&mut st.active, name);
         }
         st.next_socket += 1;
         let id = st.next_socket;
         st.in_use.push((id, socket.clone()));
         let agent = Arc::downgrade(&self.inner);
-        let hook_name = name.to_string();
+        let name: Arc<str> = Arc::from(name);
+        let hook_name = name.clone();
         socket.set_agent_remove_hook(Some(Box::new(move || {
             if let Some(inner) = agent.upgrade() {
                 Agent { inner }.forget(&hook_name, id);
@@ -449,7 +460,7 @@ impl Agent {
             conn,
             socket,
             reused,
-            name: name.to_string(),
+            name,
             id,
         }
     }
@@ -513,14 +524,18 @@ impl Agent {
                 let _ = socket.set_keep_alive(true, o.keep_alive_msecs);
             }
             let expires = (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout));
-            st.free
-                .entry(lease_name.to_string())
-                .or_default()
-                .push_back(Idle {
-                    conn,
-                    socket: socket.clone(),
-                    expires,
-                });
+            let idle = Idle {
+                conn,
+                socket: socket.clone(),
+                expires,
+            };
+            match st.free.get_mut(lease_name) {
+                Some(q) => q.push_back(idle),
+                None => {
+                    st.free
+                        .insert(lease_name.to_string(), VecDeque::from([idle]));
+                }
+            }
             self.ensure_sweeping(&mut st);
         } else {
             socket.destroy();

@@ -273,7 +273,7 @@ impl ClientRequest {
     }
 
     fn generate_head(&mut self, known_length: Option<u64>) -> Result<(), Error> {
-        let mut head = Vec::with_capacity(256);
+        let mut head = self.out.head_buffer();
         encode::write_request_line(&mut head, &self.method, self.opts.get_path())?;
         let h = &self.out.headers;
         h.render(&mut head);
@@ -304,7 +304,7 @@ impl ClientRequest {
             Framing::Chunked
         };
         head.extend_from_slice(CRLF);
-        self.out.begin(&head, framing);
+        self.out.begin(head, framing);
         Ok(())
     }
 

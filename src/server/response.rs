@@ -247,7 +247,7 @@ impl ServerResponse {
             Some(m) => m.as_str(),
             None => encode::reason_for(code),
         };
-        let mut head = Vec::with_capacity(256);
+        let mut head = self.out.head_buffer();
         encode::write_status_line(&mut head, code, reason)?;
         let h = &self.out.headers;
         let has_body = !(self.req.head_method || code == 204 || code == 304 || code < 200);
@@ -332,7 +332,7 @@ impl ServerResponse {
         }
         head.extend_from_slice(CRLF);
         self.keep_alive = keep_alive;
-        self.out.begin(&head, framing);
+        self.out.begin(head, framing);
         Ok(())
     }
 
