@@ -42,7 +42,7 @@ pub(crate) struct HeadData {
 fn fields_to_raw(fields: &Fields<'_>) -> RawHeaders {
     let mut raw = RawHeaders::with_capacity(fields.len());
     for (n, v) in fields.iter() {
-        raw.push(latin1(n), latin1(v));
+        raw.push_bytes(n, v);
     }
     raw
 }

@@ -91,60 +91,102 @@ pub fn latin1(bytes: &[u8]) -> String {
 /// assert_eq!(raw.get(2), Some(("x-tag", "b")));
 /// assert_eq!(raw.to_flat(), ["Content-Type", "text/plain", "X-Tag", "a", "x-tag", "b"]);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RawHeaders {
-    pairs: Vec<(String, String)>,
+    /// Every name and value, back to back, in wire order (one allocation for the lot).
+    text: String,
+    /// Per line, where its name and its value end in `text`; a name starts where the line
+    /// before ended.
+    ends: Vec<(usize, usize)>,
+}
+
+impl fmt::Debug for RawHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Append `bytes` decoded as [`latin1`] does.
+fn push_latin1(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) if bytes.is_ascii() => out.push_str(s),
+        _ => out.extend(bytes.iter().map(|&b| char::from(b))),
+    }
 }
 
 impl RawHeaders {
     /// An empty list.
     pub fn new() -> Self {
-        RawHeaders { pairs: Vec::new() }
+        RawHeaders::default()
     }
 
     /// An empty list with room for `n` lines.
     pub fn with_capacity(n: usize) -> Self {
         RawHeaders {
-            pairs: Vec::with_capacity(n),
+            text: String::with_capacity(n * 24),
+            ends: Vec::with_capacity(n),
         }
     }
 
     /// Appends one line, kept as given.
-    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.pairs.push((name.into(), value.into()));
+    pub fn push(&mut self, name: impl AsRef<str>, value: impl AsRef<str>) {
+        self.text.push_str(name.as_ref());
+        let name_end = self.text.len();
+        self.text.push_str(value.as_ref());
+        self.ends.push((name_end, self.text.len()));
+    }
+
+    /// Appends one line received as bytes, decoded byte for char ([`latin1`]).
+    pub(crate) fn push_bytes(&mut self, name: &[u8], value: &[u8]) {
+        push_latin1(&mut self.text, name);
+        let name_end = self.text.len();
+        push_latin1(&mut self.text, value);
+        self.ends.push((name_end, self.text.len()));
     }
 
     /// The number of lines (duplicates counted).
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        self.ends.len()
     }
 
     /// True when there are no lines.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.ends.is_empty()
     }
 
     /// The `i`-th line as `(name, value)`, or `None` past the end.
     pub fn get(&self, i: usize) -> Option<(&str, &str)> {
-        self.pairs.get(i).map(|(n, v)| (n.as_str(), v.as_str()))
+        let (name_end, value_end) = *self.ends.get(i)?;
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1].1,
+        };
+        Some((&self.text[start..name_end], &self.text[name_end..value_end]))
     }
 
     /// Keeps only the first `n` lines (no effect when there are fewer).
     pub fn truncate(&mut self, n: usize) {
-        self.pairs.truncate(n);
+        if n < self.ends.len() {
+            self.ends.truncate(n);
+            self.text.truncate(self.ends.last().map_or(0, |e| e.1));
+        }
     }
 
     /// The lines as `(name, value)`, in wire order.
     pub fn iter(&self) -> RawIter<'_> {
-        RawIter(self.pairs.iter())
+        RawIter {
+            raw: self,
+            front: 0,
+            back: self.ends.len(),
+        }
     }
 
     /// Node's flat form: `[name, value, name, value, ...]`.
     pub fn to_flat(&self) -> Vec<String> {
-        let mut flat = Vec::with_capacity(self.pairs.len() * 2);
-        for (n, v) in &self.pairs {
-            flat.push(n.clone());
-            flat.push(v.clone());
+        let mut flat = Vec::with_capacity(self.len() * 2);
+        for (n, v) in self {
+            flat.push(n.to_string());
+            flat.push(v.to_string());
         }
         flat
     }
@@ -159,36 +201,48 @@ impl<'a> IntoIterator for &'a RawHeaders {
     }
 }
 
-impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for RawHeaders {
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for RawHeaders {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
-        RawHeaders {
-            pairs: iter
-                .into_iter()
-                .map(|(n, v)| (n.into(), v.into()))
-                .collect(),
+        let mut raw = RawHeaders::new();
+        for (n, v) in iter {
+            raw.push(n, v);
         }
+        raw
     }
 }
 
 /// Iterator over the lines of a [`RawHeaders`], as `(name, value)`, in wire order.
 #[derive(Clone, Debug)]
-pub struct RawIter<'a>(slice::Iter<'a, (String, String)>);
+pub struct RawIter<'a> {
+    raw: &'a RawHeaders,
+    front: usize,
+    back: usize,
+}
 
 impl<'a> Iterator for RawIter<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(n, v)| (n.as_str(), v.as_str()))
+        if self.front == self.back {
+            return None;
+        }
+        self.front += 1;
+        self.raw.get(self.front - 1)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.size_hint()
+        let n = self.back - self.front;
+        (n, Some(n))
     }
 }
 
 impl DoubleEndedIterator for RawIter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(n, v)| (n.as_str(), v.as_str()))
+        if self.front == self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.raw.get(self.back)
     }
 }
 
