@@ -63,16 +63,17 @@ mod consts {
         target_os = "ios"
     )
 ))]
-fn set_int(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
+/// `setsockopt` with any plain value.
+fn set_opt<T>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
     // SAFETY: `fd` is an open socket owned by the caller for the duration of the call; the
-    // option value points at a live i32 and its length is given exactly.
+    // option value points at a live `T` and its length is given exactly.
     let rc = unsafe {
         ffi::setsockopt(
             fd,
             level,
             name,
-            (&value as *const i32).cast(),
-            std::mem::size_of::<i32>() as u32,
+            (value as *const T).cast(),
+            std::mem::size_of::<T>() as u32,
         )
     };
     if rc == 0 {
@@ -95,11 +96,11 @@ fn set_int(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
 ))]
 pub(crate) fn set_tcp_keep_alive(fd: RawFd, enable: bool, idle_secs: u32) -> io::Result<()> {
     use consts::*;
-    set_int(fd, SOL_SOCKET, SO_KEEPALIVE, i32::from(enable))?;
+    set_opt(fd, SOL_SOCKET, SO_KEEPALIVE, &i32::from(enable))?;
     if enable && idle_secs > 0 {
         let secs = idle_secs.min(i32::MAX as u32) as i32;
-        set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, secs)?;
-        set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, secs)?;
+        set_opt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs)?;
+        set_opt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &secs)?;
     }
     Ok(())
 }
@@ -139,89 +140,61 @@ pub(crate) fn set_backlog(fd: RawFd, backlog: u32) -> io::Result<()> {
 /// Give a TCP listener the options every connection it accepts should start with:
 /// `TCP_NODELAY` and the given receive and send timeouts (`None`: none). Linux copies a
 /// listener's socket state into each connection it accepts, so this saves three
-/// `setsockopt` calls per connection. On other systems it does nothing and says so.
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "riscv64"
-    )
-))]
+/// `setsockopt` calls per connection. Elsewhere it does nothing and says so, and the caller
+/// sets each connection.
+#[cfg(unix)]
 pub(crate) fn prime_listener(
     fd: RawFd,
     read: Option<std::time::Duration>,
     write: Option<std::time::Duration>,
 ) -> io::Result<()> {
-    const TCP_NODELAY: i32 = 1;
-    const SO_RCVTIMEO: i32 = 20;
-    const SO_SNDTIMEO: i32 = 21;
-    set_int(fd, consts::IPPROTO_TCP, TCP_NODELAY, 1)?;
-    set_timeval(fd, SO_RCVTIMEO, read)?;
-    set_timeval(fd, SO_SNDTIMEO, write)
-}
-
-/// See the Linux version: nothing is inherited here, so the caller sets each connection.
-#[cfg(all(
-    unix,
-    not(all(
+    #[cfg(all(
         any(target_os = "linux", target_os = "android"),
         any(
             target_arch = "x86_64",
             target_arch = "aarch64",
             target_arch = "riscv64"
         )
-    ))
-))]
-pub(crate) fn prime_listener(
-    _fd: RawFd,
-    _read: Option<std::time::Duration>,
-    _write: Option<std::time::Duration>,
-) -> io::Result<()> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "accepted sockets do not inherit options here",
-    ))
-}
-
-/// Set `SO_RCVTIMEO` / `SO_SNDTIMEO` (64-bit Linux `struct timeval`).
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "riscv64"
-    )
-))]
-fn set_timeval(fd: RawFd, name: i32, t: Option<std::time::Duration>) -> io::Result<()> {
-    #[repr(C)]
-    struct Timeval {
-        sec: i64,
-        usec: i64,
+    ))]
+    {
+        /// Set `SO_RCVTIMEO` / `SO_SNDTIMEO` (64-bit Linux `struct timeval`).
+        fn set_timeval(fd: RawFd, name: i32, t: Option<std::time::Duration>) -> io::Result<()> {
+            #[repr(C)]
+            struct Timeval {
+                sec: i64,
+                usec: i64,
+            }
+            let tv = match t {
+                // a zero timeval means "no timeout": round a tiny one up instead
+                Some(d) => Timeval {
+                    sec: d.as_secs().min(i64::MAX as u64) as i64,
+                    usec: i64::from(d.subsec_micros().max(u32::from(d.as_secs() == 0))),
+                },
+                None => Timeval { sec: 0, usec: 0 },
+            };
+            set_opt(fd, consts::SOL_SOCKET, name, &tv)
+        }
+        const TCP_NODELAY: i32 = 1;
+        const SO_RCVTIMEO: i32 = 20;
+        const SO_SNDTIMEO: i32 = 21;
+        set_opt(fd, consts::IPPROTO_TCP, TCP_NODELAY, &1i32)?;
+        set_timeval(fd, SO_RCVTIMEO, read)?;
+        set_timeval(fd, SO_SNDTIMEO, write)
     }
-    let tv = match t {
-        // a zero timeval means "no timeout": round a tiny one up instead
-        Some(d) => Timeval {
-            sec: d.as_secs().min(i64::MAX as u64) as i64,
-            usec: i64::from(d.subsec_micros().max(u32::from(d.as_secs() == 0))),
-        },
-        None => Timeval { sec: 0, usec: 0 },
-    };
-    // SAFETY: `fd` is an open socket owned by the caller for the duration of the call; the
-    // option value points at a live `struct timeval` and its length is given exactly.
-    let rc = unsafe {
-        ffi::setsockopt(
-            fd,
-            consts::SOL_SOCKET,
-            name,
-            (&tv as *const Timeval).cast(),
-            std::mem::size_of::<Timeval>() as u32,
+    #[cfg(not(all(
+        any(target_os = "linux", target_os = "android"),
+        any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            target_arch = "riscv64"
         )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
+    )))]
+    {
+        let _ = (fd, read, write);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "accepted sockets do not inherit options here",
+        ))
     }
 }
 

@@ -43,38 +43,32 @@ fn close_to(got: Option<Duration>, want: Duration) -> bool {
     got.is_some_and(|g| g.abs_diff(want) <= Duration::from_millis(10))
 }
 
-#[test]
-fn accepted_connections_have_no_nagle_and_the_default_timeouts() {
+/// A server configured by `setup` hands its connections TCP_NODELAY and these timeouts.
+fn assert_connection_options(setup: impl FnOnce(&Server), read: Duration, write: Duration) {
     let server = Server::new();
-    let (nodelay, read, write) = options_seen(&server);
+    setup(&server);
+    let (nodelay, got_read, got_write) = options_seen(&server);
     assert!(nodelay, "TCP_NODELAY is on");
-    // the first read waits for the headers timeout (60 s), shorter than inactivity (120 s)
-    assert!(
-        close_to(read, Duration::from_secs(60)),
-        "read timeout {read:?}"
-    );
-    assert!(
-        close_to(write, Duration::from_secs(120)),
-        "write timeout {write:?}"
-    );
+    assert!(close_to(got_read, read), "read timeout {got_read:?}");
+    assert!(close_to(got_write, write), "write timeout {got_write:?}");
     server.close().unwrap();
 }
 
 #[test]
+fn accepted_connections_have_no_nagle_and_the_default_timeouts() {
+    // the first read waits for the headers timeout (60 s), shorter than inactivity (120 s)
+    assert_connection_options(|_| {}, Duration::from_secs(60), Duration::from_secs(120));
+}
+
+#[test]
 fn accepted_connections_follow_timeouts_set_before_listen() {
-    let server = Server::new();
-    server.set_timeout_ms(3_000).set_headers_timeout(7_000);
-    let (nodelay, read, write) = options_seen(&server);
-    assert!(nodelay);
-    assert!(
-        close_to(read, Duration::from_secs(3)),
-        "read timeout {read:?}"
+    assert_connection_options(
+        |s| {
+            s.set_timeout_ms(3_000).set_headers_timeout(7_000);
+        },
+        Duration::from_secs(3),
+        Duration::from_secs(3),
     );
-    assert!(
-        close_to(write, Duration::from_secs(3)),
-        "write timeout {write:?}"
-    );
-    server.close().unwrap();
 }
 
 #[test]
