@@ -54,6 +54,7 @@ mod consts {
     pub const TCP_KEEPINTVL: i32 = 0x101;
 }
 
+/// `setsockopt` with any plain value.
 #[cfg(all(
     unix,
     any(
@@ -63,7 +64,6 @@ mod consts {
         target_os = "ios"
     )
 ))]
-/// `setsockopt` with any plain value.
 fn set_opt<T>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
     // SAFETY: `fd` is an open socket owned by the caller for the duration of the call; the
     // option value points at a live `T` and its length is given exactly.
