@@ -190,6 +190,35 @@ proptest! {
     }
 
     #[test]
+    fn raw_headers_read_back_line_by_line(
+        lines in proptest::collection::vec(("\\PC{0,8}", "\\PC{0,8}"), 0..40),
+        keep in 0usize..50,
+    ) {
+        // any strings, empty ones included: every line reads back as pushed, from either end
+        let mut raw = RawHeaders::new();
+        for (n, v) in &lines {
+            raw.push(n, v);
+        }
+        let want: Vec<(&str, &str)> = lines.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        prop_assert_eq!(raw.len(), want.len());
+        prop_assert_eq!(raw.iter().collect::<Vec<_>>(), want.clone());
+        prop_assert_eq!(raw.iter().rev().collect::<Vec<_>>(), want.iter().rev().copied().collect::<Vec<_>>());
+        prop_assert_eq!(raw.iter().len(), want.len());
+        for (i, line) in want.iter().enumerate() {
+            prop_assert_eq!(raw.get(i), Some(*line));
+        }
+        prop_assert_eq!(raw.get(want.len()), None);
+        prop_assert_eq!(&raw, &want.iter().copied().collect::<RawHeaders>());
+        raw.truncate(keep);
+        let kept = &want[..keep.min(want.len())];
+        prop_assert_eq!(&raw, &kept.iter().copied().collect::<RawHeaders>());
+        // lines pushed after a truncate follow the kept ones
+        raw.push("x-after", "1");
+        prop_assert_eq!(raw.get(kept.len()), Some(("x-after", "1")));
+        prop_assert_eq!(raw.len(), kept.len() + 1);
+    }
+
+    #[test]
     fn written_header_splits_back_into_name_and_value(name in token(), value in value()) {
         let mut buf = b"prefix".to_vec();
         write_header(&mut buf, &name, &value).map_err(|e| TestCaseError::fail(e.to_string()))?;
