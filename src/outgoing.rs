@@ -347,7 +347,6 @@ impl Outgoing {
         Ok(())
     }
 
-    /// The head is generated: put its bytes first in the buffer and fix the framing.
     /// A buffer to write the head into: the output buffer itself when it is empty, so the
     /// head is written once and not copied (hand it back with [`Outgoing::begin`]).
     pub fn head_buffer(&mut self) -> Vec<u8> {
@@ -360,7 +359,8 @@ impl Outgoing {
         head
     }
 
-    /// The head is generated: it goes out first, before anything buffered.
+    /// The head is generated: it goes out first, before anything buffered, with this
+    /// framing for the body.
     pub fn begin(&mut self, mut head: Vec<u8>, framing: Framing) {
         self.head_generated = true;
         self.framing = framing;

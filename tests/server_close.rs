@@ -266,3 +266,24 @@ fn join_waits_for_slow_close_listeners() {
     s.server.join();
     assert_eq!(*events.lock().unwrap(), ["close"]);
 }
+
+/// A `close` listener that panics (on the worker that closed the last connection) does not
+/// leave `join` waiting forever.
+#[test]
+fn join_returns_after_a_panicking_close_listener() {
+    let s = start_ok(b"ok");
+    s.server
+        .on_close(|| panic!("a close listener panics (expected by this test)"));
+    let mut c = s.connect();
+    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n"); // mid-request: not idle
+    std::thread::sleep(Duration::from_millis(100));
+    s.server.close().unwrap();
+    drop(c); // its worker ends the connection, then runs the close listener
+    let (tx, rx) = mpsc::channel();
+    let server = s.server.clone();
+    std::thread::spawn(move || {
+        server.join();
+        let _ = tx.send(());
+    });
+    assert!(rx.recv_timeout(PATIENCE).is_ok(), "join still waiting");
+}

@@ -112,12 +112,13 @@ fn headers_timeout_changed_after_listen_applies() {
 #[test]
 fn a_quiet_listener_keeps_accepting() {
     let server = Server::new();
-    server.set_timeout_ms(100).set_headers_timeout(100);
+    // the shortest timeout a listener is primed with is 1 s, so accept wakes every second
+    server.set_timeout_ms(1_000).set_headers_timeout(1_000);
     server.on_request(|_req, mut res| {
         let _ = res.end(b"ok");
     });
     server.listen("127.0.0.1:0").unwrap();
-    std::thread::sleep(Duration::from_millis(450)); // several accept timeouts pass
+    std::thread::sleep(Duration::from_millis(2_200)); // two accept timeouts pass
     for _ in 0..3 {
         let mut c = TcpStream::connect(addr(&server)).unwrap();
         c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -135,4 +136,116 @@ fn a_quiet_listener_keeps_accepting() {
         std::thread::sleep(Duration::from_millis(150));
     }
     server.close().unwrap();
+}
+
+/// A non-blocking listener handed over with `listen_on` (as one from an async runtime may
+/// be) is served with blocking accepts: the accept thread does not spin while idle.
+#[test]
+fn a_non_blocking_listener_is_served_without_spinning() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let server = Server::new();
+    server.on_request(|_req, mut res| {
+        let _ = res.end(b"ok");
+    });
+    server.listen_on(listener).unwrap();
+    // the CPU time of every accept thread of this process over one idle second
+    let accept_cpu_ticks = || -> u64 {
+        let mut total = 0;
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim() == "stdhttp-accept" {
+                let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+                let after_name = stat.rsplit(')').next().unwrap_or("");
+                let f: Vec<&str> = after_name.split_whitespace().collect();
+                // fields 14 and 15 of stat (utime, stime) are 12 and 13 after the name
+                total += f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                total += f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            }
+        }
+        total
+    };
+    let before = accept_cpu_ticks();
+    std::thread::sleep(Duration::from_secs(1));
+    let used = accept_cpu_ticks() - before;
+    assert!(
+        used < 30,
+        "accept threads used {used} clock ticks in an idle second"
+    );
+    let mut c = TcpStream::connect(addr(&server)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = Vec::new();
+    c.read_to_end(&mut reply).unwrap();
+    assert!(reply.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    server.close().unwrap();
+}
+
+/// A `connection` listener may change the socket's timeouts through `as_tcp()`: the
+/// headers timeout still holds (the server does not trust what the listener set up).
+#[test]
+fn headers_timeout_holds_when_a_connection_listener_clears_the_read_timeout() {
+    let server = Server::new();
+    server.set_headers_timeout(1_200);
+    server.on_connection(|socket| {
+        let _ = socket.as_tcp().unwrap().set_read_timeout(None);
+    });
+    server.on_request(|_req, mut res| {
+        let _ = res.end(b"ok");
+    });
+    server.listen("127.0.0.1:0").unwrap();
+    let mut c = TcpStream::connect(addr(&server)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(6))).unwrap();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap(); // never finished
+    let start = Instant::now();
+    let mut reply = Vec::new();
+    let _ = c.read_to_end(&mut reply);
+    assert!(
+        reply.starts_with(b"HTTP/1.1 408 Request Timeout\r\n"),
+        "{reply:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+    server.close().unwrap();
+}
+
+/// A connection accepted on a Unix listener and still queued when the server closes and
+/// listens again on TCP keeps its own timeouts (it inherited nothing from the new listener).
+#[cfg(unix)]
+#[test]
+fn a_connection_queued_across_a_relisten_keeps_its_inactivity_timeout() {
+    use std::os::unix::net::UnixStream;
+    let path = std::env::temp_dir().join(format!("stdhttp-relisten-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let server = Server::new();
+    server.on_request(|_req, mut res| {
+        std::thread::sleep(Duration::from_millis(800));
+        let _ = res.end(b"ok");
+    });
+    server.set_headers_timeout(0).set_timeout_ms(1_200);
+    server.set_max_threads(1);
+    server.listen_unix(&path).unwrap();
+    let mut busy = UnixStream::connect(&path).unwrap();
+    busy.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut quiet = UnixStream::connect(&path).unwrap(); // queued behind `busy`, silent
+    std::thread::sleep(Duration::from_millis(100));
+    server.close().unwrap();
+    server.listen("127.0.0.1:0").unwrap(); // a primed TCP listener (read timeout 1.2 s)
+    quiet
+        .set_read_timeout(Some(Duration::from_secs(6)))
+        .unwrap();
+    let start = Instant::now();
+    let mut b = [0u8; 64];
+    let closed =
+        matches!(quiet.read(&mut b), Ok(0) | Err(_)) && start.elapsed() < Duration::from_secs(5);
+    assert!(closed, "still open after {:?}", start.elapsed());
+    let _ = busy.read(&mut b);
+    server.close().unwrap();
+    let _ = std::fs::remove_file(&path);
 }

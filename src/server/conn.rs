@@ -170,6 +170,7 @@ pub(crate) fn serve(
     accepted: Instant,
     idle: Arc<AtomicBool>,
     id: u64,
+    inherited: super::Inherited,
 ) {
     let handlers = server.handlers();
     let c = &server.config;
@@ -188,7 +189,7 @@ pub(crate) fn serve(
         ..Limits::default()
     };
     // a TCP connection starts with the options its listener was primed with
-    if server.primed.write() != Some(s.timeout) {
+    if inherited.write != Some(s.timeout) {
         let _ = socket.set_write_timeout(s.timeout);
     }
     for f in &handlers.connection {
@@ -197,7 +198,8 @@ pub(crate) fn serve(
     let conn = Arc::new(ConnState::new());
     let mut reader = Reader::new(socket.clone(), Kind::Request, limits);
     reader.inactivity = s.timeout;
-    if let Some(t) = server.primed.read() {
+    // (a `connection` listener may have changed the socket's options behind our back)
+    if let (Some(t), true) = (inherited.read, handlers.connection.is_empty()) {
         reader.assume_read_timeout(t);
     }
     reader.connect_is_upgrade = true;

@@ -150,60 +150,19 @@ pub(crate) struct ServerInner {
     closed_cv: Condvar,
     pub closing: AtomicBool,
     pool: Mutex<Option<Pool>>,
-    /// The timeouts the listener passes on to each connection it accepts.
-    pub primed: Primed,
 }
 
-/// The read and write timeouts a TCP listener hands down to the connections it accepts
-/// (Linux copies a listener's socket options into each accepted socket), so a worker only
-/// sets what differs. Milliseconds, 0 for none, [`Primed::UNKNOWN`] when not primed.
-pub(crate) struct Primed {
-    read_ms: AtomicU64,
-    write_ms: AtomicU64,
-}
-
-impl Primed {
-    const UNKNOWN: u64 = u64::MAX;
-
-    fn new() -> Primed {
-        Primed {
-            read_ms: AtomicU64::new(Self::UNKNOWN),
-            write_ms: AtomicU64::new(Self::UNKNOWN),
-        }
-    }
-
-    fn set(&self, read: Option<Duration>, write: Option<Duration>) {
-        let ms = |t: Option<Duration>| t.map_or(0, |d| d.as_millis() as u64);
-        self.read_ms.store(ms(read), Ordering::Relaxed);
-        self.write_ms.store(ms(write), Ordering::Relaxed);
-    }
-
-    fn clear(&self) {
-        self.read_ms.store(Self::UNKNOWN, Ordering::Relaxed);
-        self.write_ms.store(Self::UNKNOWN, Ordering::Relaxed);
-    }
-
-    fn get(v: &AtomicU64) -> Option<Option<Duration>> {
-        match v.load(Ordering::Relaxed) {
-            Self::UNKNOWN => None,
-            0 => Some(None),
-            ms => Some(Some(Duration::from_millis(ms))),
-        }
-    }
-
-    /// The receive timeout an accepted socket starts with, if known.
-    pub fn read(&self) -> Option<Option<Duration>> {
-        Self::get(&self.read_ms)
-    }
-
-    /// The send timeout an accepted socket starts with, if known.
-    pub fn write(&self) -> Option<Option<Duration>> {
-        Self::get(&self.write_ms)
-    }
-
-    fn known(&self) -> bool {
-        self.read_ms.load(Ordering::Relaxed) != Self::UNKNOWN
-    }
+/// What a connection starts with because its TCP listener was primed (Linux copies a
+/// listener's socket options into each socket it accepts), so a worker sets only what
+/// differs. `None`: not known, set it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Inherited {
+    /// The receive timeout (`Some(None)`: none).
+    pub read: Option<Option<Duration>>,
+    /// The send timeout (`Some(None)`: none).
+    pub write: Option<Option<Duration>>,
+    /// `TCP_NODELAY` is on.
+    pub nodelay: bool,
 }
 
 impl ServerInner {
@@ -229,14 +188,21 @@ impl ServerInner {
         }
         t.close_running = Some(thread::current().id());
         drop(t);
+        /// Lets `join` return once the listeners are done, even if one panics.
+        struct Done<'a>(&'a ServerInner);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                lock(&self.0.tracked).close_running = None;
+                self.0.closed_cv.notify_all();
+            }
+        }
+        let _done = Done(self);
         if let Some(pool) = lock(&self.pool).take() {
             pool.shutdown();
         }
         for f in &self.handlers().close {
             f();
         }
-        lock(&self.tracked).close_running = None;
-        self.closed_cv.notify_all();
     }
 }
 
@@ -341,7 +307,6 @@ impl Server {
                 closed_cv: Condvar::new(),
                 closing: AtomicBool::new(false),
                 pool: Mutex::new(None),
-                primed: Primed::new(),
             }),
         }
     }
@@ -555,7 +520,7 @@ impl Server {
             use std::os::fd::AsRawFd;
             crate::sys::set_backlog(listener.as_raw_fd(), backlog)?;
         }
-        self.start(Bound::Tcp(listener))
+        self.start(Bound::Tcp(listener), true)
     }
 
     /// Serve on a Unix socket at `path` (removed again when the server closes).
@@ -564,20 +529,23 @@ impl Server {
         self.check_not_listening()?;
         let path = path.as_ref().to_path_buf();
         let listener = UnixListener::bind(&path)?;
-        self.start(Bound::Unix(listener, Some(path)))
+        self.start(Bound::Unix(listener, Some(path)), false)
     }
 
-    /// Serve on a TCP listener you bound yourself.
+    /// Serve on a TCP listener you bound yourself. The server accepts with blocking calls,
+    /// so a non-blocking listener is switched to blocking; its other options are left as
+    /// they are.
     pub fn listen_on(&self, listener: TcpListener) -> Result<(), Error> {
         self.check_not_listening()?;
-        self.start(Bound::Tcp(listener))
+        self.start(Bound::Tcp(listener), false)
     }
 
-    /// Serve on a Unix listener you bound yourself.
+    /// Serve on a Unix listener you bound yourself (switched to blocking, as for
+    /// [`listen_on`](Self::listen_on)).
     #[cfg(unix)]
     pub fn listen_unix_on(&self, listener: UnixListener) -> Result<(), Error> {
         self.check_not_listening()?;
-        self.start(Bound::Unix(listener, None))
+        self.start(Bound::Unix(listener, None), false)
     }
 
     /// Serve on a listening socket given by its file descriptor (Node's `listen({fd})`),
@@ -599,9 +567,9 @@ impl Server {
         use std::os::fd::AsRawFd;
         self.check_not_listening()?;
         if crate::sys::is_unix_socket(fd.as_raw_fd())? {
-            self.start(Bound::Unix(UnixListener::from(fd), None))
+            self.start(Bound::Unix(UnixListener::from(fd), None), false)
         } else {
-            self.start(Bound::Tcp(TcpListener::from(fd)))
+            self.start(Bound::Tcp(TcpListener::from(fd)), false)
         }
     }
 
@@ -615,10 +583,11 @@ impl Server {
         Ok(())
     }
 
-    /// Set on the listener what every connection starts with (no Nagle, the first read's
-    /// and every write's timeout), so accepting costs no `setsockopt` calls.
-    fn prime(&self, bound: &Bound) {
-        self.inner.primed.clear();
+    /// Set on a listener the server bound itself what every connection starts with (no
+    /// Nagle, the first read's and every write's timeout), so accepting costs no
+    /// `setsockopt` calls. Not done when the first read's timeout is under a second: the
+    /// listener's receive timeout also ends each quiet `accept`.
+    fn prime(&self, bound: &Bound) -> Inherited {
         #[cfg(unix)]
         if let Bound::Tcp(l) = bound {
             use std::os::fd::AsRawFd;
@@ -634,15 +603,23 @@ impl Server {
                 (Some(h), Some(t)) => Some(h.min(t)),
                 (h, t) => h.or(t),
             };
-            if crate::sys::prime_listener(l.as_raw_fd(), read, timeout).is_ok() {
-                self.inner.primed.set(read, timeout);
+            if read.is_none_or(|r| r >= Duration::from_secs(1))
+                && crate::sys::prime_listener(l.as_raw_fd(), read, timeout).is_ok()
+            {
+                return Inherited {
+                    read: Some(read),
+                    write: Some(timeout),
+                    nodelay: true,
+                };
             }
         }
-        #[cfg(not(unix))]
         let _ = bound;
+        Inherited::default()
     }
 
-    fn start(&self, bound: Bound) -> Result<(), Error> {
+    /// Serve `bound` in the background; `own`: the server bound it, so it may set options
+    /// on it.
+    fn start(&self, bound: Bound, own: bool) -> Result<(), Error> {
         let mut listening = lock(&self.inner.listening);
         if listening.is_some() {
             return Err(Error::new(
@@ -673,7 +650,16 @@ impl Server {
                 (ServerAddress::Unix(p.clone()), ServerAddress::Unix(p))
             }
         };
-        self.prime(&bound);
+        match &bound {
+            Bound::Tcp(l) => l.set_nonblocking(false)?,
+            #[cfg(unix)]
+            Bound::Unix(l, _) => l.set_nonblocking(false)?,
+        }
+        let inherited = if own {
+            self.prime(&bound)
+        } else {
+            Inherited::default()
+        };
         let pool = Pool::new(*lock(&self.inner.config.pool));
         *lock(&self.inner.pool) = Some(pool.clone());
         self.inner.closing.store(false, Ordering::Release);
@@ -681,7 +667,7 @@ impl Server {
         let inner = self.inner.clone();
         let accept_thread = thread::Builder::new()
             .name("stdhttp-accept".into())
-            .spawn(move || accept_loop(inner, bound, pool))?;
+            .spawn(move || accept_loop(inner, bound, pool, inherited))?;
         *listening = Some(Listening {
             address,
             wake,
@@ -794,11 +780,10 @@ pub const CLOSE_IDLE_GRACE: Duration = Duration::from_millis(100);
 const SHED_RESPONSE: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
-fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
-    let nodelay_inherited = inner.primed.known();
+fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inherited) {
     let accept = |bound: &Bound| match bound {
         Bound::Tcp(l) => l.accept().map(|(s, _)| {
-            if !nodelay_inherited {
+            if !inherited.nodelay {
                 let _ = s.set_nodelay(true);
             }
             Socket::from_tcp(s)
@@ -806,13 +791,21 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
         #[cfg(unix)]
         Bound::Unix(l, _) => l.accept().map(|(s, _)| Socket::from_unix(s)),
     };
+    // what a TCP connection inherits from this listener; a Unix one inherits nothing
+    let inherited_by = |socket: &Socket| match socket.as_tcp() {
+        Some(_) => inherited,
+        None => Inherited::default(),
+    };
     loop {
         let accepted = accept(&bound);
         let closing = inner.closing.load(Ordering::Acquire) && lock(&inner.listening).is_none();
         match accepted {
             // every connection accepted is served, even the one `close()` made to wake
             // this thread (it ends at once)
-            Ok(socket) => admit(&inner, &pool, socket),
+            Ok(socket) => {
+                let inherited = inherited_by(&socket);
+                admit(&inner, &pool, socket, inherited)
+            }
             Err(e) if !closing => {
                 // out of descriptors or the like: give the system a moment rather than spin
                 // (a primed listener's receive timeout also ends a quiet accept: go on)
@@ -842,7 +835,8 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
                         Some(s) => s.set_nonblocking(false),
                         None => Ok(()),
                     };
-                    admit(&inner, &pool, socket);
+                    let inherited = inherited_by(&socket);
+                    admit(&inner, &pool, socket, inherited);
                 }
             }
             break;
@@ -856,7 +850,7 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool) {
 
 /// Track a new connection and hand it to the pool, or drop it (over `max_connections`) or
 /// shed it with a `503` (pool and queue full).
-fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket) {
+fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inherited) {
     let idle = Arc::new(AtomicBool::new(false));
     let id = {
         let mut t = lock(&inner.tracked);
@@ -876,7 +870,14 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket) {
     let job_socket = socket.clone();
     let job = Box::new(move || {
         let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            conn::serve(job_inner.clone(), job_socket.clone(), accepted_at, idle, id)
+            conn::serve(
+                job_inner.clone(),
+                job_socket.clone(),
+                accepted_at,
+                idle,
+                id,
+                inherited,
+            )
         }));
         if served.is_err() {
             // a handler panicked: the connection dies, the server and the worker go on
