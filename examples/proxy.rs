@@ -16,6 +16,9 @@
 //! curl -v -p -x http://127.0.0.1:8888 http://127.0.0.1:<origin port>/
 //! ```
 
+#[path = "support/serve_flag.rs"]
+mod serve_flag;
+
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::exit;
@@ -230,18 +233,7 @@ fn client(proxy_port: u16, origin_port: u16) -> Result<(), String> {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let serve = match (
-        args.next().as_deref(),
-        args.next().map(|p| p.parse::<u16>()),
-    ) {
-        (None, _) => None,
-        (Some("--serve"), Some(Ok(p))) => Some(p),
-        _ => {
-            eprintln!("usage: proxy [--serve PORT]");
-            exit(2);
-        }
-    };
+    let serve = serve_flag::serve_flag("proxy");
     let (origin, origin_port, proxy, proxy_port) = match start(serve.unwrap_or(0)) {
         Ok(s) => s,
         Err(e) => {

@@ -12,6 +12,9 @@
 //! cargo run --example upgrade -- --serve 8080   # just the server, until killed
 //! ```
 
+#[path = "support/serve_flag.rs"]
+mod serve_flag;
+
 use std::io::{Read, Write};
 use std::process::exit;
 use std::sync::mpsc;
@@ -120,18 +123,7 @@ fn client(port: u16) -> Result<(), String> {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let serve = match (
-        args.next().as_deref(),
-        args.next().map(|p| p.parse::<u16>()),
-    ) {
-        (None, _) => None,
-        (Some("--serve"), Some(Ok(p))) => Some(p),
-        _ => {
-            eprintln!("usage: upgrade [--serve PORT]");
-            exit(2);
-        }
-    };
+    let serve = serve_flag::serve_flag("upgrade");
     let server = Server::new();
     server.on_request(|_req, mut res| {
         let _ = res.write_head(200, None, [("Content-Type", "text/plain")]);
