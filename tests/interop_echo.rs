@@ -66,6 +66,38 @@ impl Drop for TempFile {
 }
 
 /// Run curl (silent, bounded to 10 s) with `args`; it must succeed.
+/// Run `tests/node/SCRIPT` with `args` and parse its stdout, one JSON object per line (each
+/// names its `case`).
+fn node_cases(script: &str, args: &[String]) -> Vec<Json> {
+    let script = format!("{}/tests/node/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("node")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "node failed ({:?}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout.lines().map(parse).collect()
+}
+
+/// The line of `lines` for case `name`.
+fn case<'a>(lines: &'a [Json], name: &str) -> &'a Json {
+    lines
+        .iter()
+        .find(|l| l.get("case").and_then(Json::str) == Some(name))
+        .unwrap_or_else(|| panic!("no {name} line in {lines:?}"))
+}
+
+/// A number field (-1 when absent).
+fn num(j: &Json, k: &str) -> f64 {
+    j.get(k).and_then(Json::num).unwrap_or(-1.0)
+}
+
 fn curl(args: &[&str]) -> (String, String) {
     let out: Output = Command::new("curl")
         .args(["--silent", "--show-error", "--max-time", "10"])
@@ -212,27 +244,8 @@ fn node_http_client_drives_the_echo_example() {
     let Some(server) = echo_server() else {
         return;
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/echo_client.js");
-    let out = Command::new("node")
-        .arg(script)
-        .arg(server.port().to_string())
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "node failed ({:?}):\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<Json> = stdout.lines().map(parse).collect();
-    let case = |name: &str| {
-        lines
-            .iter()
-            .find(|l| l.get("case").and_then(Json::str) == Some(name))
-            .unwrap_or_else(|| panic!("no {name} line in:\n{stdout}"))
-    };
-    let num = |j: &Json, k: &str| j.get(k).and_then(Json::num).unwrap_or(-1.0);
+    let lines = node_cases("echo_client.js", &[server.port().to_string()]);
+    let case = |name: &str| case(&lines, name);
 
     let get = case("get");
     assert_eq!(num(get, "status"), 200.0);
@@ -315,29 +328,15 @@ fn node_http_client_upgrades_and_tunnels_through_the_examples() {
     let origin_port = origin
         .strip_prefix("ORIGIN 127.0.0.1:")
         .unwrap_or_else(|| panic!("unexpected line {origin:?}"));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/tunnel_client.js");
-    let out = Command::new("node")
-        .arg(script)
-        .arg(upgrade.port().to_string())
-        .arg(proxy.port().to_string())
-        .arg(origin_port)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "node failed ({:?}):\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
+    let lines = node_cases(
+        "tunnel_client.js",
+        &[
+            upgrade.port().to_string(),
+            proxy.port().to_string(),
+            origin_port.to_string(),
+        ],
     );
-    let lines: Vec<Json> = stdout.lines().map(parse).collect();
-    let case = |name: &str| {
-        lines
-            .iter()
-            .find(|l| l.get("case").and_then(Json::str) == Some(name))
-            .unwrap_or_else(|| panic!("no {name} line in:\n{stdout}"))
-    };
-    let num = |j: &Json, k: &str| j.get(k).and_then(Json::num).unwrap_or(-1.0);
+    let case = |name: &str| case(&lines, name);
     let fired = |j: &Json| j.get("fired").and_then(Json::bool) == Some(true);
 
     let up = case("upgrade");
