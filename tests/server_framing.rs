@@ -432,22 +432,6 @@ fn write_head_reason_is_sent() {
     assert!(show(&r.raw).starts_with("HTTP/1.1 201 Made It\r\n"));
 }
 
-/// Run `f` inside a handler and hand back what it reports.
-fn in_handler<T: Send + 'static>(
-    f: impl Fn(&mut stdhttp::ServerResponse) -> T + Send + Sync + 'static,
-) -> (T, Response) {
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    let s = start(move |_q, mut r| {
-        let v = f(&mut r);
-        tx.lock().unwrap().send(v).unwrap();
-    });
-    let mut c = s.connect();
-    c.send(&get("/"));
-    let r = c.response();
-    (recv(&rx), r)
-}
-
 #[test]
 fn set_header_after_the_head_is_err_http_headers_sent() {
     let (codes, _) = in_handler(|r| {

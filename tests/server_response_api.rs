@@ -1,27 +1,8 @@
 //! The ServerResponse accessors (NODE-SEMANTICS §2.1, §2.7), checked inside a handler.
 mod common;
 
-use std::sync::mpsc;
-use std::sync::Mutex;
-
 use common::server::*;
 use stdhttp::HeaderValue;
-
-fn in_handler<T: Send + 'static>(
-    f: impl Fn(&mut stdhttp::ServerResponse) -> T + Send + Sync + 'static,
-) -> (T, Response) {
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    let s = start(move |_q, mut r| {
-        let v = f(&mut r);
-        tx.lock().unwrap().send(v).unwrap();
-        let _ = r.end(&[]);
-    });
-    let mut c = s.connect();
-    c.send(&get("/"));
-    let r = c.response();
-    (recv(&rx), r)
-}
 
 #[test]
 fn header_getters_are_case_insensitive_and_names_lower_case_in_order() {

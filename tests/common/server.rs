@@ -396,3 +396,20 @@ pub fn get(path: &str) -> Vec<u8> {
 pub fn recv<T>(rx: &mpsc::Receiver<T>) -> T {
     rx.recv_timeout(PATIENCE).expect("event in time")
 }
+
+/// Run `f` inside a request handler (the response ends when the handler drops it, if `f`
+/// did not end it) and hand back what `f` reported and the response the client got.
+pub fn in_handler<T: Send + 'static>(
+    f: impl Fn(&mut stdhttp::ServerResponse) -> T + Send + Sync + 'static,
+) -> (T, Response) {
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let s = start(move |_q, mut r| {
+        let v = f(&mut r);
+        tx.lock().unwrap().send(v).unwrap();
+    });
+    let mut c = s.connect();
+    c.send(&get("/"));
+    let r = c.response();
+    (recv(&rx), r)
+}
