@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
+use crate::proto::status::hex_value;
 use crate::Error;
 
 /// The default port of `http:` URLs, left out of the parsed port.
@@ -407,15 +408,6 @@ fn percent_encode(s: &str, set: fn(u8) -> bool) -> String {
         }
     }
     out
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// WHATWG percent-decoding: a `%` not followed by two hex digits stays as it is.

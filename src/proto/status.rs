@@ -211,6 +211,17 @@ pub(crate) fn method_index(m: &[u8]) -> Option<usize> {
     METHODS.iter().position(|x| x.as_bytes() == m)
 }
 
+/// The value of one hexadecimal digit (either case), or `None`.
+#[inline]
+pub(crate) fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

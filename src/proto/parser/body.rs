@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 use super::*;
+use crate::proto::status::hex_value;
 
 impl Parser {
     /// One step in a body, or after the last message.
@@ -268,15 +269,6 @@ impl Parser {
         self.chunk_size = 0;
         self.chunk_digits = 0;
         self.state = State::ChunkSize;
-    }
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
     }
 }
 
