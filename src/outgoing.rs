@@ -260,6 +260,23 @@ macro_rules! outgoing_methods {
 }
 pub(crate) use outgoing_methods;
 
+/// `impl std::io::Write` for a message type with `write` and `flush_headers` (the server's
+/// response and the client's request): `flush` sends the head and whatever is buffered.
+macro_rules! impl_io_write {
+    ($t:ty) => {
+        impl std::io::Write for $t {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                <$t>::write(self, buf).map_err(std::io::Error::other)?;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.flush_headers().map_err(std::io::Error::other)
+            }
+        }
+    };
+}
+pub(crate) use impl_io_write;
+
 /// How the body of an outgoing message is framed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Framing {

@@ -752,15 +752,7 @@ fn keep_alive_hint(head: &HeadData) -> Option<u64> {
     })
 }
 
-impl io::Write for ClientRequest {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        ClientRequest::write(self, buf).map_err(io::Error::other)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.flush_headers().map_err(io::Error::other)
-    }
-}
+crate::outgoing::impl_io_write!(ClientRequest);
 
 impl Drop for ClientRequest {
     fn drop(&mut self) {

@@ -416,15 +416,7 @@ impl ServerResponse {
     }
 }
 
-impl io::Write for ServerResponse {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        ServerResponse::write(self, buf).map_err(io::Error::other)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.flush_headers().map_err(io::Error::other)
-    }
-}
+crate::outgoing::impl_io_write!(ServerResponse);
 
 impl Drop for ServerResponse {
     fn drop(&mut self) {
