@@ -161,6 +161,14 @@ pub fn global_agent() -> &'static Agent {
     GLOBAL.get_or_init(Agent::default)
 }
 
+/// The non-empty queues of `map` and their lengths, by name (the agent's snapshots).
+fn queue_lengths<T>(map: &HashMap<String, VecDeque<T>>) -> BTreeMap<String, usize> {
+    map.iter()
+        .filter(|(_, q)| !q.is_empty())
+        .map(|(k, q)| (k.clone(), q.len()))
+        .collect()
+}
+
 /// `map[name] += 1`, allocating the key only the first time a name is seen.
 fn count_up(map: &mut HashMap<String, usize>, name: &str) {
     match map.get_mut(name) {
@@ -221,22 +229,12 @@ impl Agent {
 
     /// Idle pooled sockets per name (Node's `agent.freeSockets`, as counts).
     pub fn free_sockets(&self) -> BTreeMap<String, usize> {
-        let st = lock(&self.inner.state);
-        st.free
-            .iter()
-            .filter(|(_, q)| !q.is_empty())
-            .map(|(k, q)| (k.clone(), q.len()))
-            .collect()
+        queue_lengths(&lock(&self.inner.state).free)
     }
 
     /// Requests waiting for a socket per name (Node's `agent.requests`, as counts).
     pub fn requests(&self) -> BTreeMap<String, usize> {
-        let st = lock(&self.inner.state);
-        st.waiting
-            .iter()
-            .filter(|(_, q)| !q.is_empty())
-            .map(|(k, q)| (k.clone(), q.len()))
-            .collect()
+        queue_lengths(&lock(&self.inner.state).waiting)
     }
 
     /// Run `f(socket, name)` whenever a socket is freed by its request.
