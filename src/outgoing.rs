@@ -532,6 +532,73 @@ impl Outgoing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// One write a transport saw: where its bytes start in memory, and the bytes.
+    type Write = (usize, Vec<u8>);
+
+    /// A transport that records each write.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<Write>>>);
+
+    impl crate::net::Transport for Recorder {
+        fn read(&self, _buf: &mut [u8]) -> io::Result<usize> {
+            Ok(0)
+        }
+        fn write(&self, buf: &[u8]) -> io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap()
+                .push((buf.as_ptr() as usize, buf.to_vec()));
+            Ok(buf.len())
+        }
+        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn shutdown(&self, _: std::net::Shutdown) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn recorded_message(body: impl FnOnce(&mut Outgoing)) -> Vec<Write> {
+        let rec = Recorder::default();
+        let mut out = Outgoing::new(Socket::from_transport(rec.clone()));
+        let mut head = out.head_buffer();
+        head.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
+        out.begin(head, Framing::Raw);
+        body(&mut out);
+        let writes = rec.0.lock().unwrap().clone();
+        writes
+    }
+
+    #[test]
+    fn the_head_and_small_writes_leave_in_one_write() {
+        let writes = recorded_message(|out| {
+            for piece in [&b"a"[..], b"bc", b"def"] {
+                assert!(out.write_body(piece).unwrap());
+            }
+            out.end(b"!").unwrap();
+        });
+        assert_eq!(writes.len(), 1, "one write for the whole message");
+        assert_eq!(writes[0].1, b"HTTP/1.1 200 OK\r\n\r\nabcdef!");
+    }
+
+    #[test]
+    fn a_large_write_reaches_the_socket_without_a_copy() {
+        let big = vec![b'x'; 64 * 1024];
+        let writes = recorded_message(|out| {
+            out.write_body(&big).unwrap();
+            out.end(&[]).unwrap();
+        });
+        // the head goes first, then the caller's own buffer, not a copy of it
+        assert_eq!(writes[0].1, b"HTTP/1.1 200 OK\r\n\r\n");
+        assert_eq!(writes[1].0, big.as_ptr() as usize);
+        assert_eq!(writes[1].1, big);
+    }
 
     #[test]
     fn replacing_a_header_keeps_its_slot_and_takes_the_new_case() {
