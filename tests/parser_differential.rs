@@ -103,13 +103,44 @@ fn message(rng: &mut Rng, kind: Kind) -> Vec<u8> {
         Kind::Response => rng.pick(STATUS_LINES).to_vec(),
     };
     for _ in 0..rng.below(5) {
-        let field = rng.pick(FIELDS);
-        m.extend_from_slice(field);
+        if rng.below(4) == 0 {
+            m.extend(near_miss_field(rng));
+        } else {
+            m.extend_from_slice(rng.pick(FIELDS));
+        }
     }
     m.extend_from_slice(b"\r\n");
     let body = rng.pick(BODIES);
     m.extend_from_slice(body);
     m
+}
+
+/// The names the parser recognises, each with a value that changes framing or routing.
+const SPECIAL_FIELDS: &[(&[u8], &[u8])] = &[
+    (b"Host", b"h.example"),
+    (b"Upgrade", b"websocket"),
+    (b"Connection", b"close"),
+    (b"Proxy-Connection", b"close"),
+    (b"Content-Length", b"5"),
+    (b"Transfer-Encoding", b"chunked"),
+];
+
+/// A recognised field whose name has one byte replaced (by a token byte, a case flip, or
+/// any byte), so both parsers must agree on which near misses are the real name.
+fn near_miss_field(rng: &mut Rng) -> Vec<u8> {
+    let (name, value) = rng.pick(SPECIAL_FIELDS);
+    let mut name = name.to_vec();
+    let at = rng.below(name.len());
+    name[at] = match rng.below(4) {
+        0 => name[at] ^ 0x20,
+        1 => rng.pick(b"-_.!#$%&'*+^`|~0123456789Xx"),
+        _ => rng.below(256) as u8,
+    };
+    let mut field = name;
+    field.extend_from_slice(b": ");
+    field.extend_from_slice(value);
+    field.extend_from_slice(b"\r\n");
+    field
 }
 
 fn input(rng: &mut Rng, kind: Kind) -> Vec<u8> {

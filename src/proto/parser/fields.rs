@@ -520,22 +520,30 @@ pub(super) fn classify(name: &[u8]) -> Special {
 
 /// `s` equals the lower-case `word` (letters and `-` only) ignoring ASCII case. Setting bit
 /// 0x20 folds case; no header-name or field-value byte other than the letter's other case
-/// folds onto a letter or `-` (CR, which folds onto `-`, never reaches here).
+/// folds onto a letter or `-` (CR, which folds onto `-`, never reaches here). Every byte is
+/// compared: eight-byte words from the start, the last one overlapping the end.
 #[inline(always)]
 pub(super) fn is_word(s: &[u8], word: &[u8]) -> bool {
     if s.len() != word.len() {
         return false;
     }
     if s.len() >= 8 {
-        // two overlapping eight-byte words cover it
         let w = |b: &[u8], i: usize| {
             let mut a = [0u8; 8];
             a.copy_from_slice(&b[i..i + 8]);
             u64::from_le_bytes(a)
         };
-        let last = s.len() - 8;
         const FOLD: u64 = 0x2020_2020_2020_2020;
-        return (w(s, 0) | FOLD) == w(word, 0) && (w(s, last) | FOLD) == w(word, last);
+        let same = |i: usize| (w(s, i) | FOLD) == w(word, i);
+        let last = s.len() - 8;
+        let mut i = 0;
+        while i < last {
+            if !same(i) {
+                return false;
+            }
+            i += 8;
+        }
+        return same(last);
     }
     s.iter().zip(word).all(|(&a, &b)| a | 0x20 == b)
 }
