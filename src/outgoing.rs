@@ -8,6 +8,7 @@ use std::io;
 
 use crate::net::Socket;
 use crate::proto::encode::{self, CRLF};
+use crate::proto::framing::{BodyFraming, UserFraming};
 use crate::proto::headers::list_has_token;
 use crate::Error;
 
@@ -277,18 +278,18 @@ macro_rules! impl_io_write {
 }
 pub(crate) use impl_io_write;
 
-/// How the body of an outgoing message is framed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Framing {
-    /// No body may be sent (HEAD, 204, 304): writes are dropped.
-    NoBody,
-    /// Bytes go out as given (Content-Length set, or delimited by closing the connection).
-    Raw,
-    /// Chunked transfer coding.
-    Chunked,
-}
-
 type Listener = Box<dyn FnMut() + Send>;
+
+/// Node's `ERR_HTTP_CONTENT_LENGTH_MISMATCH`.
+pub(crate) fn length_mismatch(actual: u64, expected: u64) -> Error {
+    Error::new(
+        "ERR_HTTP_CONTENT_LENGTH_MISMATCH",
+        format!(
+            "Response body's content-length of {actual} byte(s) does not match the \
+             content-length of {expected} byte(s) set in header"
+        ),
+    )
+}
 
 /// The write side of an outgoing message.
 pub(crate) struct Outgoing {
@@ -299,7 +300,7 @@ pub(crate) struct Outgoing {
     pub removed_encoding: bool,
     /// The head has been generated (Node's `headersSent`).
     pub head_generated: bool,
-    pub framing: Framing,
+    pub framing: BodyFraming,
     pub socket: Socket,
     buf: Vec<u8>,
     pub ended: bool,
@@ -321,7 +322,7 @@ impl Outgoing {
             removed_length: false,
             removed_encoding: false,
             head_generated: false,
-            framing: Framing::Raw,
+            framing: BodyFraming::UntilClose,
             socket,
             buf: Vec::new(),
             ended: false,
@@ -378,7 +379,7 @@ impl Outgoing {
 
     /// The head is generated: it goes out first, before anything buffered, with this
     /// framing for the body.
-    pub fn begin(&mut self, mut head: Vec<u8>, framing: Framing) {
+    pub fn begin(&mut self, mut head: Vec<u8>, framing: BodyFraming) {
         self.head_generated = true;
         self.framing = framing;
         if !self.buf.is_empty() {
@@ -417,14 +418,15 @@ impl Outgoing {
         if self.ended {
             return Err(Self::write_after_end());
         }
-        if data.is_empty() || self.framing == Framing::NoBody {
+        if data.is_empty() || self.framing == BodyFraming::None {
             return Ok(true);
         }
+        self.check_length(data.len())?;
         self.body_bytes += data.len() as u64;
         let direct = data.len() >= DIRECT_WRITE;
         if direct {
             let mut size_line = Vec::new();
-            let parts: Vec<&[u8]> = if self.framing == Framing::Chunked {
+            let parts: Vec<&[u8]> = if self.framing == BodyFraming::Chunked {
                 encode::write_chunk_header(&mut size_line, data.len());
                 vec![&self.buf, &size_line, data, CRLF]
             } else {
@@ -439,7 +441,7 @@ impl Outgoing {
             r.map_err(|e| self.io_error(e))?;
         } else {
             match self.framing {
-                Framing::Chunked => encode::write_chunk(&mut self.buf, data),
+                BodyFraming::Chunked => encode::write_chunk(&mut self.buf, data),
                 _ => self.buf.extend_from_slice(data),
             }
             if self.buf.len() < HIGH_WATER_MARK {
@@ -476,8 +478,9 @@ impl Outgoing {
             }
             return Err(Self::write_after_end());
         }
-        if !data.is_empty() && self.framing != Framing::NoBody {
-            if self.framing == Framing::Chunked {
+        if !data.is_empty() && self.framing != BodyFraming::None {
+            self.check_length(data.len())?;
+            if self.framing == BodyFraming::Chunked {
                 encode::write_chunk(&mut self.buf, data);
             } else if data.len() >= DIRECT_WRITE {
                 self.body_bytes += data.len() as u64;
@@ -496,7 +499,7 @@ impl Outgoing {
             self.body_bytes += data.len() as u64;
         }
         self.ended = true;
-        if self.framing == Framing::Chunked {
+        if self.framing == BodyFraming::Chunked {
             let trailers: Vec<(&str, &str)> = self
                 .trailers
                 .iter()
@@ -507,6 +510,39 @@ impl Outgoing {
         self.flush()?;
         self.finish();
         Ok(())
+    }
+
+    /// The user's headers as [`crate::proto::framing`] reads them.
+    pub fn user_framing(&self) -> UserFraming {
+        let h = &self.headers;
+        UserFraming {
+            transfer_encoding: h
+                .get("transfer-encoding")
+                .map(|_| h.has_token("transfer-encoding", "chunked")),
+            content_length: h
+                .get("content-length")
+                .and_then(|v| UserFraming::length_of(v.values().iter().map(String::as_str))),
+            trailer: h.has("trailer"),
+            removed_length: self.removed_length,
+            removed_encoding: self.removed_encoding,
+        }
+    }
+
+    /// A body framed by a `Content-Length` may not pass it: the bytes past it would be read
+    /// as the next message (Node's `strictContentLength`, always on here).
+    fn check_length(&self, more: usize) -> Result<(), Error> {
+        match self.framing {
+            BodyFraming::Length(n) if self.body_bytes.saturating_add(more as u64) > n => Err(
+                length_mismatch(self.body_bytes.saturating_add(more as u64), n),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The message ended with fewer body bytes than its `Content-Length`: the peer waits for
+    /// the rest, so the connection cannot carry another message.
+    pub fn came_short(&self) -> bool {
+        matches!(self.framing, BodyFraming::Length(n) if self.ended && self.body_bytes < n)
     }
 
     fn finish(&mut self) {
@@ -569,7 +605,7 @@ mod tests {
         let mut out = Outgoing::new(Socket::from_transport(rec.clone()));
         let mut head = out.head_buffer();
         head.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
-        out.begin(head, Framing::Raw);
+        out.begin(head, BodyFraming::UntilClose);
         body(&mut out);
         let writes = rec.0.lock().unwrap().clone();
         writes

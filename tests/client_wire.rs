@@ -332,25 +332,91 @@ fn no_agent(method: &'static str) -> impl FnOnce(u16) -> RequestOptions {
     move |p| local(p).method(method).agent(AgentChoice::None)
 }
 
+/// Node sends these bodies with no framing header (a server keeping the connection would
+/// read them as further requests); stdhttp frames them.
 #[test]
-fn get_body_goes_without_length_or_chunked() {
+fn bodies_on_get_and_delete_are_framed() {
     let got = wire(no_agent("GET"), |mut r| {
         r.write(b"x").unwrap();
         r.end(b"y")
     });
     assert_eq!(
         got,
-        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\nxy"
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n1\r\ny\r\n0\r\n\r\n"
     );
     let got = wire(no_agent("GET"), end(b"y"));
     assert_eq!(
         got,
-        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\ny"
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: 1\r\n\r\ny"
     );
     let got = wire(no_agent("DELETE"), end(b"zz"));
     assert_eq!(
         got,
-        "DELETE / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\nzz"
+        "DELETE / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: 2\r\n\r\nzz"
+    );
+    // an empty body keeps Node's bytes: no framing header
+    let got = wire(no_agent("DELETE"), end(b""));
+    assert_eq!(
+        got,
+        "DELETE / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    );
+}
+
+fn with_agent_keep_alive() -> impl FnOnce(u16) -> RequestOptions {
+    move |p| {
+        with_agent(AgentOptions {
+            keep_alive: true,
+            ..Default::default()
+        })(p)
+        .method("POST")
+    }
+}
+
+#[test]
+fn a_removed_length_falls_back_to_chunked_and_an_unframed_body_says_close() {
+    let got = wire(with_agent_keep_alive(), |mut r| {
+        r.remove_header("Content-Length").unwrap();
+        r.end(b"abc")
+    });
+    assert_eq!(
+        got,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: keep-alive\r\n\
+         Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    );
+    let got = wire(with_agent_keep_alive(), |mut r| {
+        r.remove_header("Content-Length").unwrap();
+        r.remove_header("Transfer-Encoding").unwrap();
+        r.end(b"abc")
+    });
+    assert_eq!(
+        got,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\nabc"
+    );
+    // the user's own `Connection: keep-alive` cannot keep an unframed body's connection
+    let got = wire(with_agent_keep_alive(), |mut r| {
+        r.set_header("Connection", "keep-alive").unwrap();
+        r.set_header("Transfer-Encoding", "gzip").unwrap();
+        r.end(b"abc")
+    });
+    assert_eq!(
+        got,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: keep-alive\r\n\
+         Transfer-Encoding: gzip\r\nConnection: close\r\n\r\nabc"
+    );
+}
+
+#[test]
+fn a_body_after_a_get_head_sent_without_framing_is_refused() {
+    let got = wire(no_agent("GET"), |mut r| {
+        r.flush_headers().unwrap();
+        let e = r.write(b"x").unwrap_err();
+        assert_eq!(e.code(), "ERR_HTTP_BODY_NOT_ALLOWED");
+        r.end(b"")
+    });
+    assert_eq!(
+        got,
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
     );
 }
 

@@ -7,7 +7,7 @@
 //! Every single-byte substitution at every position of every recognised name is tried, on the
 //! whole-input fast path and fed one byte at a time (the byte-by-byte states).
 
-use stdhttp::parser::{parse_chunks, BodyKind, Kind, Limits, Parsed};
+use stdhttp::parser::{parse_chunks, BodyFraming, Kind, Limits, Parsed};
 
 /// One recognised name: the message built around it, and whether the parse shows the
 /// parser took the name for what it means.
@@ -76,7 +76,7 @@ const CASES: &[Case] = &[
                 b": chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
             )
         },
-        recognised: |p| first(p).is_some_and(|m| m.body_kind == Some(BodyKind::Chunked)),
+        recognised: |p| first(p).is_some_and(|m| m.body_kind == Some(BodyFraming::Chunked)),
     },
     Case {
         name: "content-length",
@@ -94,7 +94,7 @@ const CASES: &[Case] = &[
                 b": chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
             )
         },
-        recognised: |p| first(p).is_some_and(|m| m.body_kind == Some(BodyKind::Chunked)),
+        recognised: |p| first(p).is_some_and(|m| m.body_kind == Some(BodyFraming::Chunked)),
     },
     Case {
         name: "connection",

@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use stdhttp::parser::{
-    parse_all, parse_chunks, BodyKind, Fields, Flow, Handler, Head, Kind, Limits, Parser,
+    parse_all, parse_chunks, BodyFraming, Fields, Flow, Handler, Head, Kind, Limits, Parser,
 };
 use stdhttp_fuzz::check_parsed;
 
@@ -43,7 +43,7 @@ impl Handler for Recorder {
     }
     fn on_headers_complete(&mut self, head: &Head<'_>) -> Flow {
         if self.first() {
-            assert_eq!(head.body_kind(), BodyKind::Chunked);
+            assert_eq!(head.body_kind(), BodyFraming::Chunked);
         }
         Flow::Continue
     }

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stdhttp::parser::{parse_all, BodyKind, Kind, Limits, Message};
+use stdhttp::parser::{parse_all, BodyFraming, Kind, Limits, Message};
 use stdhttp::proto::encode::{
     write_chunk, write_chunk_header, write_header, write_last_chunk, write_request_line,
     write_status_line, CRLF,
@@ -31,7 +31,7 @@ enum Framing {
     None,
     Length,
     Chunked,
-    UntilEof,
+    UntilClose,
 }
 
 fn token(c: &mut Choices) -> String {
@@ -134,18 +134,18 @@ fn message(c: &mut Choices, kind: Kind, last: bool, wire: &mut Vec<u8>) -> Messa
     }
     let framing = match (kind, c.below(3)) {
         (Kind::Request, 0) => Framing::None,
-        (Kind::Response, 2) if last => Framing::UntilEof,
+        (Kind::Response, 2) if last => Framing::UntilClose,
         (_, 1) => Framing::Chunked,
         _ => Framing::Length,
     };
     let body_len = c.below(300);
     m.body = c.take(body_len).to_vec();
     m.body_kind = Some(match framing {
-        Framing::None => BodyKind::None,
-        Framing::Length if m.body.is_empty() => BodyKind::None,
-        Framing::Length => BodyKind::Length(m.body.len() as u64),
-        Framing::Chunked => BodyKind::Chunked,
-        Framing::UntilEof => BodyKind::UntilEof,
+        Framing::None => BodyFraming::None,
+        Framing::Length if m.body.is_empty() => BodyFraming::None,
+        Framing::Length => BodyFraming::Length(m.body.len() as u64),
+        Framing::Chunked => BodyFraming::Chunked,
+        Framing::UntilClose => BodyFraming::UntilClose,
     });
     match framing {
         Framing::None => m.body.clear(),
@@ -155,9 +155,9 @@ fn message(c: &mut Choices, kind: Kind, last: bool, wire: &mut Vec<u8>) -> Messa
             insert(c, &mut headers, "Content-Length", n.as_bytes());
         }
         Framing::Chunked => insert(c, &mut headers, "Transfer-Encoding", b"chunked"),
-        Framing::UntilEof => {}
+        Framing::UntilClose => {}
     }
-    m.keep_alive = !close && framing != Framing::UntilEof;
+    m.keep_alive = !close && framing != Framing::UntilClose;
     m.headers = headers
         .iter()
         .map(|(n, v)| (n.as_bytes().to_vec(), v.clone()))
@@ -179,7 +179,7 @@ fn message(c: &mut Choices, kind: Kind, last: bool, wire: &mut Vec<u8>) -> Messa
 
     match framing {
         Framing::None => {}
-        Framing::Length | Framing::UntilEof => wire.extend_from_slice(&m.body),
+        Framing::Length | Framing::UntilClose => wire.extend_from_slice(&m.body),
         Framing::Chunked => {
             let mut rest = &m.body[..];
             while !rest.is_empty() {

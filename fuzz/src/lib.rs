@@ -4,7 +4,7 @@
 //! The targets depend on `libfuzzer-sys` only, so choices are read from the input by hand
 //! ([`Choices`]) rather than through `arbitrary`.
 
-use stdhttp::parser::{BodyKind, Collector, Kind, Limits, Message, Parsed, Parser};
+use stdhttp::parser::{BodyFraming, Collector, Kind, Limits, Message, Parsed, Parser};
 
 /// Reads decisions off the front of a fuzz input. Once the input is used up every choice is
 /// 0, so any input, even an empty one, gives a complete set of decisions.
@@ -100,7 +100,7 @@ fn handed_over_at_head(m: &Message) -> bool {
             || m.status == 101
             || !matches!(
                 m.body_kind,
-                Some(BodyKind::Length(_)) | Some(BodyKind::Chunked)
+                Some(BodyFraming::Length(_)) | Some(BodyFraming::Chunked)
             ))
 }
 
@@ -229,11 +229,11 @@ fn check_head(kind: Kind, limits: Limits, m: &Message) {
             "head of {size} bytes passed the limit"
         );
     }
-    if m.body_kind == Some(BodyKind::UntilEof) {
+    if m.body_kind == Some(BodyFraming::UntilClose) {
         assert_eq!(kind, Kind::Response, "a request body delimited by EOF");
         assert!(!m.keep_alive, "keep-alive with a body delimited by EOF");
     }
-    if let (Some(BodyKind::Length(n)), Some(cl)) = (m.body_kind, m.content_length) {
+    if let (Some(BodyFraming::Length(n)), Some(cl)) = (m.body_kind, m.content_length) {
         assert_eq!(n, cl, "body length differs from Content-Length");
     }
 }
@@ -257,17 +257,17 @@ fn check_body(m: &Message, skip_body: bool) {
         );
     }
     match m.body_kind.expect("a head without body framing") {
-        BodyKind::None => {
+        BodyFraming::None => {
             assert!(m.body.is_empty() && m.chunks.is_empty() && m.trailers.is_empty());
         }
-        BodyKind::Length(n) => {
+        BodyFraming::Length(n) => {
             assert!(m.chunks.is_empty() && m.trailers.is_empty());
             assert!(m.body.len() as u64 <= n, "more body than Content-Length");
             if m.complete && !skipped {
                 assert_eq!(m.body.len() as u64, n, "complete with a short body");
             }
         }
-        BodyKind::Chunked => {
+        BodyFraming::Chunked => {
             let sizes: Vec<u64> = m.chunks.iter().map(|c| c.0).collect();
             if let Some((_, before_last)) = sizes.split_last() {
                 assert!(
@@ -292,7 +292,7 @@ fn check_body(m: &Message, skip_body: bool) {
                 assert!(m.trailers.is_empty() || m.complete);
             }
         }
-        BodyKind::UntilEof => {
+        BodyFraming::UntilClose => {
             assert!(m.chunks.is_empty() && m.trailers.is_empty());
         }
     }

@@ -10,8 +10,9 @@ use super::agent::{global_agent, Agent, AgentOptions, Lease};
 use super::options::{AgentChoice, RequestOptions};
 use crate::message::{HeadData, HeadPolicy, IncomingMessage, ReadError, Reader};
 use crate::net::Socket;
-use crate::outgoing::{Framing, HeaderValue, Outgoing};
+use crate::outgoing::{HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
+use crate::proto::framing::{self, BodyFraming};
 use crate::Error;
 
 /// How long a request with `Expect: 100-continue` waits for `100 Continue` before it sends
@@ -77,14 +78,6 @@ fn lock(m: &Mutex<Reader>) -> MutexGuard<'_, Reader> {
     }
 }
 
-/// Methods Node sends without chunked framing by default.
-fn bodiless_by_default(method: &str) -> bool {
-    matches!(
-        method,
-        "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE" | "CONNECT"
-    )
-}
-
 fn idempotent(method: &str) -> bool {
     matches!(
         method,
@@ -123,6 +116,8 @@ pub struct ClientRequest {
     /// A final response that came while waiting for `100 Continue`.
     early: Option<(HeadData, u64)>,
     body_skipped: bool,
+    /// The request's framing lets the connection carry another request.
+    reusable: bool,
     /// Body bytes kept for a retry (`None` once streamed or too large).
     replay: Option<Vec<u8>>,
     timeout: Option<Duration>,
@@ -202,6 +197,7 @@ impl ClientRequest {
         if let Some(auth) = opts.authorization() {
             out.headers.set("Authorization", HeaderValue::One(auth))?;
         }
+        let expects = out.headers.has("expect");
         let expect_continue = out.headers.get("expect").is_some_and(|v| {
             v.values()
                 .iter()
@@ -219,6 +215,7 @@ impl ClientRequest {
             expect_continue,
             early: None,
             body_skipped: false,
+            reusable: true,
             replay: Some(Vec::new()),
             timeout: None,
             listeners: Listeners::default(),
@@ -232,7 +229,8 @@ impl ClientRequest {
                 let _ = l.socket.set_write_timeout(Some(t));
             }
         }
-        if req.expect_continue {
+        if expects {
+            // Node sends the head at once for any `Expect`, and waits only for `100-continue`
             req.flush_headers()?;
         }
         Ok(req)
@@ -272,39 +270,50 @@ impl ClientRequest {
         }
     }
 
-    fn generate_head(&mut self, known_length: Option<u64>) -> Result<(), Error> {
+    /// Generate the head. `known_length` is the whole body when `end(data)` comes before
+    /// any write; `body_follows` when body bytes are about to be written.
+    fn generate_head(
+        &mut self,
+        known_length: Option<u64>,
+        body_follows: bool,
+    ) -> Result<(), Error> {
+        let decision = framing::request_framing(
+            &self.out.user_framing(),
+            &self.method,
+            known_length,
+            body_follows,
+        );
+        self.reusable = decision.reusable;
         let mut head = self.out.head_buffer();
         encode::write_request_line(&mut head, &self.method, self.opts.get_path())?;
         let h = &self.out.headers;
         h.render(&mut head);
-        if !h.has("connection") && !self.out.removed_connection {
-            if self.agent.sends_keep_alive() {
-                head.extend_from_slice(b"Connection: keep-alive\r\n");
-            } else {
+        if h.has("connection") || self.out.removed_connection {
+            // a body the server cannot delimit must not be read as a next request
+            if !decision.reusable && !h.has_token("connection", "close") {
                 head.extend_from_slice(b"Connection: close\r\n");
             }
-        }
-        let framing = if h.get("transfer-encoding").is_some() {
-            if h.has_token("transfer-encoding", "chunked") {
-                Framing::Chunked
-            } else {
-                Framing::Raw
-            }
-        } else if h.has("content-length")
-            || self.out.removed_length
-            || self.out.removed_encoding
-            || bodiless_by_default(&self.method)
-        {
-            Framing::Raw
-        } else if let Some(n) = known_length {
-            encode::write_content_length(&mut head, n);
-            Framing::Raw
+        } else if self.agent.sends_keep_alive() && decision.reusable {
+            head.extend_from_slice(b"Connection: keep-alive\r\n");
         } else {
-            head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
-            Framing::Chunked
-        };
+            head.extend_from_slice(b"Connection: close\r\n");
+        }
+        encode::write_auto_framing(&mut head, decision.header);
         head.extend_from_slice(CRLF);
-        self.out.begin(head, framing);
+        self.out.begin(head, decision.body);
+        Ok(())
+    }
+
+    /// A head that went out with no framing (GET after `flush_headers`) cannot be followed
+    /// by a body: the server would read it as the next request.
+    fn check_body_allowed(&self, data: &[u8]) -> Result<(), Error> {
+        if !data.is_empty() && self.out.framing == BodyFraming::None && !self.body_skipped {
+            return Err(Error::new(
+                "ERR_HTTP_BODY_NOT_ALLOWED",
+                "Adding content for this request method is not allowed once its head was \
+                 sent without a length",
+            ));
+        }
         Ok(())
     }
 
@@ -319,7 +328,7 @@ impl ClientRequest {
     pub fn flush_headers(&mut self) -> Result<(), Error> {
         self.check_live()?;
         if !self.out.head_generated {
-            self.generate_head(None)?;
+            self.generate_head(None, false)?;
         }
         self.out.flush().map_err(|e| self.fail(e))
     }
@@ -392,12 +401,13 @@ impl ClientRequest {
             return Err(Outgoing::write_after_end());
         }
         if !self.out.head_generated {
-            self.generate_head(None)?;
+            self.generate_head(None, !data.is_empty())?;
         }
         self.await_continue()?;
         if self.body_skipped {
             return Ok(true);
         }
+        self.check_body_allowed(data)?;
         self.replay = None;
         self.out.write_body(data).map_err(|e| self.fail(e))
     }
@@ -421,11 +431,12 @@ impl ClientRequest {
     pub fn end(mut self, data: &[u8]) -> Result<IncomingMessage, Error> {
         self.check_live()?;
         if !self.out.head_generated {
-            self.generate_head(Some(data.len() as u64))?;
+            self.generate_head(Some(data.len() as u64), !data.is_empty())?;
         }
         if !data.is_empty() {
             self.await_continue()?;
         }
+        self.check_body_allowed(data)?;
         if let Some(r) = self.replay.as_mut() {
             if r.len() + data.len() <= RETRY_BODY_LIMIT {
                 r.extend_from_slice(data);
@@ -479,7 +490,7 @@ impl ClientRequest {
         out.removed_encoding = self.out.removed_encoding;
         self.out = out;
         self.lease = Some(lease);
-        self.generate_head(Some(body.len() as u64))?;
+        self.generate_head(Some(body.len() as u64), !body.is_empty())?;
         self.out.end(&body).map_err(|e| self.fail(e))?;
         self.read_response().map(Some)
     }
@@ -555,6 +566,8 @@ impl ClientRequest {
             let r = lock(&conn);
             r.parser.should_keep_alive()
         } && self.sends_keep_alive()
+            && self.reusable
+            && !self.out.came_short()
             && !self.body_skipped
             && !self.out.failed();
         let hint = keep_alive_hint(&head);

@@ -299,6 +299,16 @@ pub fn write_content_length(buf: &mut Vec<u8>, n: u64) {
     buf.extend_from_slice(CRLF);
 }
 
+/// Writes the framing header stdhttp adds itself, if any.
+pub fn write_auto_framing(buf: &mut Vec<u8>, header: crate::proto::framing::AutoHeader) {
+    use crate::proto::framing::AutoHeader;
+    match header {
+        AutoHeader::None => {}
+        AutoHeader::ContentLength(n) => write_content_length(buf, n),
+        AutoHeader::Chunked => buf.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+    }
+}
+
 /// Writes `name: value\r\n` for an already validated pair.
 pub(crate) fn put_field(buf: &mut Vec<u8>, name: &str, value: &str) {
     buf.reserve(name.len() + value.len() + 4);

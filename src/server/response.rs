@@ -9,8 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::conn::ConnState;
 use crate::net::Socket;
-use crate::outgoing::{Framing, HeaderValue, Outgoing};
+use crate::outgoing::{HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
+use crate::proto::framing;
 use crate::Error;
 
 /// A callback for [`ServerResponse::set_timeout`].
@@ -250,7 +251,8 @@ impl ServerResponse {
         let mut head = self.out.head_buffer();
         encode::write_status_line(&mut head, code, reason)?;
         let h = &self.out.headers;
-        let has_body = !(self.req.head_method || code == 204 || code == 304 || code < 200);
+        let method = if self.req.head_method { "HEAD" } else { "GET" };
+        let has_body = framing::response_has_body(method, code);
         h.render(&mut head);
         if self.send_date && !h.has("date") {
             push_date_line(&mut head);
@@ -259,50 +261,21 @@ impl ServerResponse {
         if self.req.expects_continue && !self.continue_sent {
             keep_alive = false;
         }
-        let user_te = h.get("transfer-encoding").is_some();
-        let user_chunked = h.has_token("transfer-encoding", "chunked");
-        let user_length = h.has("content-length");
-        let has_trailer = h.has("trailer");
         let chunk_allowed = self.req.version >= (1, 1) || self.req.te_chunked;
-        // the framing header stdhttp adds itself, written last (no buffer of its own)
-        let mut auto_length: Option<u64> = None;
-        let mut auto_chunked = false;
-        let framing = if !has_body {
-            if user_chunked {
-                keep_alive = false;
-            }
-            Framing::NoBody
-        } else if user_te {
-            if user_chunked {
-                Framing::Chunked
-            } else {
-                keep_alive = false;
-                Framing::Raw
-            }
-        } else if user_length {
-            Framing::Raw
-        } else if !chunk_allowed {
-            // HTTP/1.0 (no `TE: chunked`): no length header, the close ends the body (Node)
-            keep_alive = false;
-            Framing::Raw
-        } else if let (Some(n), false, false) = (known_length, has_trailer, self.out.removed_length)
-        {
-            auto_length = Some(n);
-            Framing::Raw
-        } else if !self.out.removed_encoding {
-            // a removed Content-Length only stops the automatic one: chunked it is (Node)
-            auto_chunked = true;
-            Framing::Chunked
-        } else {
-            keep_alive = false;
-            Framing::Raw
-        };
-        if has_trailer && framing != Framing::Chunked && has_body {
-            return Err(Error::new(
+        let decision = framing::response_framing(
+            &self.out.user_framing(),
+            has_body,
+            chunk_allowed,
+            known_length,
+        )
+        .map_err(|_| {
+            Error::new(
                 "ERR_HTTP_TRAILER_INVALID",
                 "Trailers are invalid with this transfer encoding",
-            ));
-        }
+            )
+        })?;
+        keep_alive &= decision.reusable;
+        let framing = decision.body;
         if h.get("connection").is_some() {
             if h.has_token("connection", "close") {
                 keep_alive = false;
@@ -325,11 +298,7 @@ impl ServerResponse {
                 head.extend_from_slice(b"Connection: close\r\n");
             }
         }
-        if let Some(n) = auto_length {
-            encode::write_content_length(&mut head, n);
-        } else if auto_chunked {
-            head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
-        }
+        encode::write_auto_framing(&mut head, decision.header);
         head.extend_from_slice(CRLF);
         self.keep_alive = keep_alive;
         self.out.begin(head, framing);
@@ -410,7 +379,8 @@ impl ServerResponse {
             return;
         }
         self.signalled = true;
-        let keep = self.keep_alive && !self.out.failed() && self.out.finished;
+        let keep =
+            self.keep_alive && !self.out.failed() && self.out.finished && !self.out.came_short();
         self.conn.response_done(keep);
         self.out.close();
     }

@@ -218,7 +218,7 @@ impl Parser {
                     return Ok(true);
                 }
             }
-            State::UntilEof => {
+            State::UntilClose => {
                 *pos = len;
                 if h.on_body(&data[p..]) == Flow::Pause {
                     return Ok(true);

@@ -2,7 +2,7 @@
 //! `parse` example, the fuzz targets and the tests use.
 #![forbid(unsafe_code)]
 
-use super::{BodyKind, Fields, Flow, Handler, Head, Kind, Limits, ParseError, Parser};
+use super::{BodyFraming, Fields, Flow, Handler, Head, Kind, Limits, ParseError, Parser};
 
 /// One message, collected with owned bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct Message {
     /// Trailer fields of a chunked body.
     pub trailers: Vec<(Vec<u8>, Vec<u8>)>,
     /// The body framing announced by the head.
-    pub body_kind: Option<BodyKind>,
+    pub body_kind: Option<BodyFraming>,
     /// The Content-Length header's value.
     pub content_length: Option<u64>,
     /// Node's `shouldKeepAlive` as reported with the head.

@@ -322,36 +322,36 @@ impl Parser {
         Ok(())
     }
 
-    pub(super) fn body_kind(&self) -> BodyKind {
+    pub(super) fn body_kind(&self) -> BodyFraming {
         if self.kind == Kind::Response
             && (self.msg.status / 100 == 1 || self.msg.status == 204 || self.msg.status == 304)
         {
-            return BodyKind::None;
+            return BodyFraming::None;
         }
         if self.msg.chunked {
-            return BodyKind::Chunked;
+            return BodyFraming::Chunked;
         }
         if self.msg.te_present {
             // a request here is rejected after on_headers_complete
             return match self.kind {
-                Kind::Request => BodyKind::None,
-                Kind::Response => BodyKind::UntilEof,
+                Kind::Request => BodyFraming::None,
+                Kind::Response => BodyFraming::UntilClose,
             };
         }
         match (self.msg.content_length, self.kind) {
-            (Some(0), _) | (None, Kind::Request) => BodyKind::None,
-            (Some(n), _) => BodyKind::Length(n),
-            (None, Kind::Response) => BodyKind::UntilEof,
+            (Some(0), _) | (None, Kind::Request) => BodyFraming::None,
+            (Some(n), _) => BodyFraming::Length(n),
+            (None, Kind::Response) => BodyFraming::UntilClose,
         }
     }
 
-    pub(super) fn compute_keep_alive(&self, body: BodyKind) -> bool {
+    pub(super) fn compute_keep_alive(&self, body: BodyFraming) -> bool {
         let persistent = if self.msg.major > 0 && self.msg.minor > 0 {
             !self.msg.conn_close
         } else {
             self.msg.conn_keep_alive
         };
-        persistent && body != BodyKind::UntilEof
+        persistent && body != BodyFraming::UntilClose
     }
 
     /// The head ended (LF of the empty line at `at`). Returns true when `execute` must return.
@@ -403,7 +403,7 @@ impl Parser {
             Flow::Continue | Flow::Pause => {}
         }
         // llhttp's order: hand-over first, then a skipped body, then the request's bad TE
-        let has_body = matches!(body, BodyKind::Chunked | BodyKind::Length(_));
+        let has_body = matches!(body, BodyFraming::Chunked | BodyFraming::Length(_));
         if (self.msg.upgrade && (self.is_connect() || skip || !has_body))
             || (self.kind == Kind::Response && self.msg.status == 101)
         {
@@ -411,7 +411,7 @@ impl Parser {
             return Ok(self.complete_message(h, flow));
         }
         if skip {
-            self.msg.keep_alive = self.compute_keep_alive(BodyKind::None);
+            self.msg.keep_alive = self.compute_keep_alive(BodyFraming::None);
             return Ok(self.complete_message(h, flow));
         }
         if self.kind == Kind::Request && self.msg.te_present && !self.msg.chunked {
@@ -422,13 +422,13 @@ impl Parser {
             ));
         }
         match body {
-            BodyKind::None => return Ok(self.complete_message(h, flow)),
-            BodyKind::Length(n) => {
+            BodyFraming::None => return Ok(self.complete_message(h, flow)),
+            BodyFraming::Length(n) => {
                 self.remaining = n;
                 self.state = State::LengthBody;
             }
-            BodyKind::Chunked => self.start_chunk(),
-            BodyKind::UntilEof => self.state = State::UntilEof,
+            BodyFraming::Chunked => self.start_chunk(),
+            BodyFraming::UntilClose => self.state = State::UntilClose,
         }
         Ok(flow == Flow::Pause)
     }
@@ -491,7 +491,7 @@ impl Parser {
     pub(super) fn complete_message<H: Handler>(&mut self, h: &mut H, flow: Flow) -> bool {
         if self.msg.in_trailers {
             // a `Connection` trailer counts too
-            self.msg.keep_alive = self.compute_keep_alive(BodyKind::Chunked);
+            self.msg.keep_alive = self.compute_keep_alive(BodyFraming::Chunked);
         }
         self.state = if self.msg.upgrade {
             State::Upgraded

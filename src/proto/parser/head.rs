@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{BodyKind, Kind};
+use super::{BodyFraming, Kind};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Span {
@@ -91,7 +91,7 @@ pub struct Head<'a> {
     pub(super) status: u16,
     pub(super) reason: &'a [u8],
     pub(super) fields: Fields<'a>,
-    pub(super) body: BodyKind,
+    pub(super) body: BodyFraming,
     pub(super) keep_alive: bool,
     pub(super) upgrade: bool,
     pub(super) content_length: Option<u64>,
@@ -137,7 +137,7 @@ impl<'a> Head<'a> {
         self.fields.first(name)
     }
     /// How the body is delimited, before any [`Flow::SkipBody`](super::Flow::SkipBody) from the handler.
-    pub fn body_kind(&self) -> BodyKind {
+    pub fn body_kind(&self) -> BodyFraming {
         self.body
     }
     /// The Content-Length value, when the header was present.

@@ -129,18 +129,7 @@ pub trait Handler {
     }
 }
 
-/// How a message's body is delimited (RFC 9112 §6.3 as Node applies it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BodyKind {
-    /// No body.
-    None,
-    /// Exactly this many bytes (Content-Length).
-    Length(u64),
-    /// Chunked transfer coding.
-    Chunked,
-    /// Everything until the connection closes (responses only).
-    UntilEof,
-}
+pub use crate::proto::framing::BodyFraming;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -178,7 +167,7 @@ enum State {
     ChunkData,
     ChunkDataCr,
     ChunkDataLf,
-    UntilEof,
+    UntilClose,
     Closed,
     Upgraded,
     Failed,
@@ -417,7 +406,7 @@ impl Parser {
 
     /// True while a close-delimited response body is being read: EOF will complete it.
     pub fn is_reading_until_eof(&self) -> bool {
-        self.state == State::UntilEof
+        self.state == State::UntilClose
     }
 
     /// The error the parser failed with, if any.
@@ -470,7 +459,7 @@ impl Parser {
         }
         match self.state {
             State::MessageStart | State::Closed | State::Upgraded => Ok(()),
-            State::UntilEof => {
+            State::UntilClose => {
                 self.msg.keep_alive = false;
                 self.state = State::Closed;
                 h.on_message_complete();

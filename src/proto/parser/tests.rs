@@ -187,7 +187,7 @@ fn responses_without_length_run_until_eof_and_close() {
     let m = &p.messages[0];
     assert_eq!(m.body, b"all of this");
     assert!(m.complete && !m.keep_alive);
-    assert_eq!(m.body_kind, Some(BodyKind::UntilEof));
+    assert_eq!(m.body_kind, Some(BodyFraming::UntilClose));
 
     // a response whose TE does not end in chunked is also read until EOF
     let p = res(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz");

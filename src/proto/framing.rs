@@ -1,0 +1,410 @@
+//! Every body-framing decision for outgoing messages, both roles (RFC 9112 §6.3 and §9, as
+//! Node 20 applies them, and where Node is unsafe, safer): whether a message may carry a
+//! body, which framing header stdhttp adds itself, and whether the framing lets the
+//! connection carry another message.
+//!
+//! Pure code: the server's response and the client's request both describe their headers
+//! with [`UserFraming`] and call [`response_framing`] / [`request_framing`]; the parser uses
+//! [`BodyFraming`] for incoming messages.
+//!
+//! ```
+//! use stdhttp::proto::framing::{request_framing, AutoHeader, BodyFraming, UserFraming};
+//! // `end(b"hello")` on a GET with no framing header of the user's: a length, so no body
+//! // bytes can be read as a next request.
+//! let d = request_framing(&UserFraming::default(), "GET", Some(5), true);
+//! assert_eq!(d.body, BodyFraming::Length(5));
+//! assert_eq!(d.header, AutoHeader::ContentLength(5));
+//! assert!(d.reusable);
+//! ```
+#![forbid(unsafe_code)]
+
+/// How a message's body is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// No body.
+    None,
+    /// Exactly this many bytes (Content-Length).
+    Length(u64),
+    /// Chunked transfer coding.
+    Chunked,
+    /// Everything until the connection closes (a response; an outgoing request that goes
+    /// out so is followed by a close).
+    UntilClose,
+}
+
+/// The framing header stdhttp writes itself (after the user's headers), if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AutoHeader {
+    /// None: the user's headers frame the body, or there is none.
+    None,
+    /// `Content-Length: n`.
+    ContentLength(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// What the user's own headers (and `remove_header` calls) say about framing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserFraming {
+    /// A `Transfer-Encoding` header is set; `Some(true)` when it lists `chunked`.
+    pub transfer_encoding: Option<bool>,
+    /// A `Content-Length` header is set: `Some(Some(n))` when it is one decimal number (or
+    /// the same number repeated), `Some(None)` when it is anything else.
+    pub content_length: Option<Option<u64>>,
+    /// A `Trailer` header is set.
+    pub trailer: bool,
+    /// `remove_header("content-length")` was called: no automatic length.
+    pub removed_length: bool,
+    /// `remove_header("transfer-encoding")` was called: no automatic chunked coding.
+    pub removed_encoding: bool,
+}
+
+impl UserFraming {
+    /// Reads a `Content-Length` header's values as [`UserFraming::content_length`] wants:
+    /// `None` when there are none (an empty list sends no line at all).
+    pub fn length_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Option<u64>> {
+        let mut seen: Option<Option<u64>> = None;
+        for v in values {
+            let n = parse_length(v);
+            seen = Some(match seen {
+                None => n,
+                Some(prev) if prev == n => n,
+                Some(_) => None,
+            });
+        }
+        seen
+    }
+}
+
+/// One decimal number with optional surrounding spaces or tabs, as a peer reads it.
+fn parse_length(v: &str) -> Option<u64> {
+    let v = v.trim_matches(|c| c == ' ' || c == '\t');
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+/// A framing decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// How the body goes out.
+    pub body: BodyFraming,
+    /// The header stdhttp adds for it.
+    pub header: AutoHeader,
+    /// Whether the connection can carry another message after this one; `false` when the
+    /// body is delimited by the close (or its framing is the user's own and unknown).
+    pub reusable: bool,
+}
+
+/// An error in the user's framing headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FramingError {
+    /// `Trailer` with a body that is not chunked (Node's `ERR_HTTP_TRAILER_INVALID`).
+    TrailerInvalid,
+}
+
+/// Whether a response to a request with this method may carry a body: never for HEAD, 1xx,
+/// 204 and 304 (RFC 9112 §6.3).
+pub fn response_has_body(request_method: &str, status: u16) -> bool {
+    !(request_method.eq_ignore_ascii_case("HEAD") || status < 200 || status == 204 || status == 304)
+}
+
+/// Methods whose requests Node sends without a framing header unless a body is given
+/// (`useChunkedEncodingByDefault` is false for them).
+pub fn bodiless_by_default(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE" | "CONNECT"
+    )
+}
+
+/// A response's framing (Node's `_storeHeader`): `has_body` from [`response_has_body`],
+/// `chunk_allowed` when the request was HTTP/1.1 or sent `TE: chunked`, `known_length`
+/// when the whole body is known before the head goes out (`end(data)`).
+///
+/// ```
+/// use stdhttp::proto::framing::{response_framing, BodyFraming, UserFraming};
+/// let streamed = response_framing(&UserFraming::default(), true, true, None).unwrap();
+/// assert_eq!(streamed.body, BodyFraming::Chunked);
+/// let http10 = response_framing(&UserFraming::default(), true, false, None).unwrap();
+/// assert_eq!(http10.body, BodyFraming::UntilClose);
+/// assert!(!http10.reusable);
+/// ```
+pub fn response_framing(
+    user: &UserFraming,
+    has_body: bool,
+    chunk_allowed: bool,
+    known_length: Option<u64>,
+) -> Result<Decision, FramingError> {
+    let d = |body, header, reusable| Decision {
+        body,
+        header,
+        reusable,
+    };
+    let decision = if !has_body {
+        // a chunked coding announced on a bodiless response: the peer may wait for chunks
+        d(
+            BodyFraming::None,
+            AutoHeader::None,
+            user.transfer_encoding != Some(true),
+        )
+    } else if let Some(chunked) = user.transfer_encoding {
+        if chunked {
+            d(BodyFraming::Chunked, AutoHeader::None, true)
+        } else {
+            d(BodyFraming::UntilClose, AutoHeader::None, false)
+        }
+    } else if let Some(length) = user.content_length {
+        match length {
+            Some(n) => d(BodyFraming::Length(n), AutoHeader::None, true),
+            None => d(BodyFraming::UntilClose, AutoHeader::None, false),
+        }
+    } else if !chunk_allowed {
+        // HTTP/1.0 without `TE: chunked`: no length header, the close ends the body (Node)
+        d(BodyFraming::UntilClose, AutoHeader::None, false)
+    } else if let (Some(n), false, false) = (known_length, user.trailer, user.removed_length) {
+        d(BodyFraming::Length(n), AutoHeader::ContentLength(n), true)
+    } else if !user.removed_encoding {
+        // a removed Content-Length only stops the automatic one: chunked it is (Node)
+        d(BodyFraming::Chunked, AutoHeader::Chunked, true)
+    } else {
+        d(BodyFraming::UntilClose, AutoHeader::None, false)
+    };
+    if user.trailer && has_body && decision.body != BodyFraming::Chunked {
+        return Err(FramingError::TrailerInvalid);
+    }
+    Ok(decision)
+}
+
+/// A request's framing. Node's wire bytes where they are safe; where Node would send a body
+/// the server cannot delimit on a connection it keeps, a framed one instead, or a close:
+///
+/// - `known_length` (the body given to `end` before the head went out): `Content-Length`,
+///   for every method (Node sends none on GET, DELETE, ...); an empty body on those methods
+///   gets no header, as in Node.
+/// - a streamed body (`body_follows` without a known length): chunked, for every method.
+/// - a removed `Content-Length`: chunked; removed `Content-Length` and `Transfer-Encoding`
+///   with a body: the body goes out unframed and the connection is not reusable.
+/// - the user's `Transfer-Encoding` without `chunked`, or a `Content-Length` that is not one
+///   number: unframed, not reusable.
+///
+/// `body_follows` is false when the head goes out alone (`flush_headers`); a bodiless-by-
+/// default method then gets no framing header and may send no body.
+pub fn request_framing(
+    user: &UserFraming,
+    method: &str,
+    known_length: Option<u64>,
+    body_follows: bool,
+) -> Decision {
+    let d = |body, header, reusable| Decision {
+        body,
+        header,
+        reusable,
+    };
+    let bodiless = bodiless_by_default(method);
+    if let Some(chunked) = user.transfer_encoding {
+        return if chunked {
+            d(BodyFraming::Chunked, AutoHeader::None, true)
+        } else {
+            d(BodyFraming::UntilClose, AutoHeader::None, false)
+        };
+    }
+    if let Some(length) = user.content_length {
+        return match length {
+            Some(n) => d(BodyFraming::Length(n), AutoHeader::None, true),
+            None => d(BodyFraming::UntilClose, AutoHeader::None, false),
+        };
+    }
+    match known_length {
+        Some(0) if bodiless => d(BodyFraming::None, AutoHeader::None, true),
+        None if bodiless && !body_follows => d(BodyFraming::None, AutoHeader::None, true),
+        Some(n) if !user.removed_length => {
+            d(BodyFraming::Length(n), AutoHeader::ContentLength(n), true)
+        }
+        _ if !user.removed_encoding => d(BodyFraming::Chunked, AutoHeader::Chunked, true),
+        Some(0) => d(BodyFraming::None, AutoHeader::None, true),
+        _ => d(BodyFraming::UntilClose, AutoHeader::None, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> UserFraming {
+        UserFraming::default()
+    }
+
+    #[test]
+    fn requests_keep_nodes_bytes_where_they_are_safe() {
+        // (method, known length, body follows) -> (body, header)
+        let table: &[(&str, Option<u64>, bool, BodyFraming, AutoHeader)] = &[
+            ("GET", Some(0), false, BodyFraming::None, AutoHeader::None),
+            ("GET", None, false, BodyFraming::None, AutoHeader::None),
+            (
+                "POST",
+                Some(0),
+                false,
+                BodyFraming::Length(0),
+                AutoHeader::ContentLength(0),
+            ),
+            (
+                "POST",
+                Some(7),
+                true,
+                BodyFraming::Length(7),
+                AutoHeader::ContentLength(7),
+            ),
+            (
+                "POST",
+                None,
+                true,
+                BodyFraming::Chunked,
+                AutoHeader::Chunked,
+            ),
+            (
+                "POST",
+                None,
+                false,
+                BodyFraming::Chunked,
+                AutoHeader::Chunked,
+            ),
+            // beyond Node: bodies on the bodiless-by-default methods are framed
+            (
+                "GET",
+                Some(5),
+                true,
+                BodyFraming::Length(5),
+                AutoHeader::ContentLength(5),
+            ),
+            (
+                "DELETE",
+                Some(9),
+                true,
+                BodyFraming::Length(9),
+                AutoHeader::ContentLength(9),
+            ),
+            (
+                "DELETE",
+                None,
+                true,
+                BodyFraming::Chunked,
+                AutoHeader::Chunked,
+            ),
+            (
+                "OPTIONS",
+                None,
+                true,
+                BodyFraming::Chunked,
+                AutoHeader::Chunked,
+            ),
+        ];
+        for &(method, known, follows, body, header) in table {
+            let got = request_framing(&user(), method, known, follows);
+            assert_eq!(
+                (got.body, got.header),
+                (body, header),
+                "{method} {known:?} {follows}"
+            );
+            assert!(got.reusable);
+        }
+    }
+
+    #[test]
+    fn a_removed_length_falls_back_to_chunked_and_unframed_bodies_are_not_reusable() {
+        let no_length = UserFraming {
+            removed_length: true,
+            ..user()
+        };
+        let got = request_framing(&no_length, "DELETE", Some(4), true);
+        assert_eq!((got.body, got.reusable), (BodyFraming::Chunked, true));
+        let neither = UserFraming {
+            removed_length: true,
+            removed_encoding: true,
+            ..user()
+        };
+        let got = request_framing(&neither, "POST", Some(4), true);
+        assert_eq!((got.body, got.reusable), (BodyFraming::UntilClose, false));
+        let got = request_framing(&neither, "POST", Some(0), false);
+        assert_eq!((got.body, got.reusable), (BodyFraming::None, true));
+        let gzip = UserFraming {
+            transfer_encoding: Some(false),
+            ..user()
+        };
+        assert!(!request_framing(&gzip, "POST", None, true).reusable);
+        let bad_length = UserFraming {
+            content_length: Some(None),
+            ..user()
+        };
+        assert!(!request_framing(&bad_length, "POST", None, true).reusable);
+    }
+
+    #[test]
+    fn responses_follow_node() {
+        let t = |u: &UserFraming, body, chunk, known| response_framing(u, body, chunk, known);
+        assert_eq!(
+            t(&user(), false, true, Some(5)).unwrap().body,
+            BodyFraming::None
+        );
+        assert_eq!(
+            t(&user(), true, true, Some(5)).unwrap().header,
+            AutoHeader::ContentLength(5)
+        );
+        assert_eq!(
+            t(&user(), true, true, None).unwrap().header,
+            AutoHeader::Chunked
+        );
+        let with_trailer = UserFraming {
+            trailer: true,
+            ..user()
+        };
+        assert_eq!(
+            t(&with_trailer, true, true, Some(5)).unwrap().body,
+            BodyFraming::Chunked
+        );
+        assert_eq!(
+            t(&with_trailer, true, false, None),
+            Err(FramingError::TrailerInvalid)
+        );
+        let length = UserFraming {
+            content_length: Some(Some(3)),
+            ..user()
+        };
+        assert_eq!(
+            t(&length, true, true, None).unwrap().body,
+            BodyFraming::Length(3)
+        );
+        let chunked_on_204 = UserFraming {
+            transfer_encoding: Some(true),
+            ..user()
+        };
+        assert!(!t(&chunked_on_204, false, true, None).unwrap().reusable);
+    }
+
+    #[test]
+    fn content_length_values_are_one_number_or_invalid() {
+        assert_eq!(UserFraming::length_of(["5"]), Some(Some(5)));
+        assert_eq!(UserFraming::length_of([" 5\t"]), Some(Some(5)));
+        assert_eq!(UserFraming::length_of(["5", "5"]), Some(Some(5)));
+        assert_eq!(UserFraming::length_of(["5", "6"]), Some(None));
+        assert_eq!(UserFraming::length_of(["5, 5"]), Some(None));
+        assert_eq!(UserFraming::length_of(["-1"]), Some(None));
+        assert_eq!(UserFraming::length_of([""]), Some(None));
+        assert_eq!(UserFraming::length_of(Vec::<&str>::new()), None);
+        assert_eq!(
+            UserFraming::length_of(["99999999999999999999999"]),
+            Some(None)
+        );
+    }
+
+    #[test]
+    fn bodies_are_allowed_by_method_and_status() {
+        assert!(!response_has_body("HEAD", 200));
+        assert!(!response_has_body("GET", 204));
+        assert!(!response_has_body("GET", 304));
+        assert!(!response_has_body("GET", 101));
+        assert!(response_has_body("GET", 200));
+        assert!(response_has_body("POST", 404));
+    }
+}
