@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::net::Socket;
-use crate::parser::{Fields, Flow, Handler, Head, Kind, Limits, Parser};
+use crate::parser::{BodyFraming, Fields, Flow, Handler, Head, Kind, Limits, Parser};
 use crate::proto::headers::{latin1, Headers, RawHeaders};
 use crate::Error;
 
@@ -37,6 +37,8 @@ pub(crate) struct HeadData {
     pub keep_alive: bool,
     pub upgrade: bool,
     pub host_missing: bool,
+    /// How the body is framed (the parser's verdict).
+    pub body: BodyFraming,
 }
 
 fn fields_to_raw(fields: &Fields<'_>) -> RawHeaders {
@@ -60,6 +62,7 @@ impl HeadData {
             keep_alive: head.keep_alive(),
             upgrade: head.upgrade(),
             host_missing: head.host_missing(),
+            body: head.body_kind(),
         }
     }
 }
@@ -117,6 +120,14 @@ pub(crate) struct HeadPolicy {
     pub take_upgrade: bool,
     /// The request was CONNECT: a 2xx response hands the connection over.
     pub connect_response: bool,
+}
+
+/// A body passed a bound: `max_body_size` on a server, or a limited reader's `max`.
+pub(crate) fn body_too_large(max: u64) -> Error {
+    Error::new(
+        "ERR_HTTP_BODY_TOO_LARGE",
+        format!("The body is larger than the limit of {max} bytes"),
+    )
 }
 
 /// The per-message results of parsing.
@@ -199,6 +210,10 @@ pub(crate) struct Reader {
     pub connect_is_upgrade: bool,
     /// Once a message's first byte arrives, its head must be complete within this.
     pub headers_timeout: Option<Duration>,
+    /// The most decoded body bytes a message may have (None = unbounded).
+    pub max_body: Option<u64>,
+    /// Decoded body bytes of the current message so far.
+    body_seen: u64,
     failed: bool,
 }
 
@@ -221,6 +236,8 @@ impl Reader {
             first_byte: None,
             connect_is_upgrade: false,
             headers_timeout: None,
+            max_body: None,
+            body_seen: 0,
             failed: false,
         }
     }
@@ -360,6 +377,7 @@ impl Reader {
             ..Progress::default()
         };
         self.seq += 1;
+        self.body_seen = 0;
         if self.parser.is_upgraded() {
             // the previous message asked to upgrade and nobody took the connection (an
             // upgrade request with a body and no listener): go on with HTTP, as Node
@@ -415,6 +433,11 @@ impl Reader {
             let p = &mut self.progress;
             if p.body_pos < p.body.len() {
                 let n = out.len().min(p.body.len() - p.body_pos);
+                self.body_seen += n as u64;
+                if let Some(max) = self.max_body.filter(|&m| self.body_seen > m) {
+                    self.failed = true;
+                    return Err(ReadError::Parse(body_too_large(max)));
+                }
                 out[..n].copy_from_slice(&p.body[p.body_pos..p.body_pos + n]);
                 p.body_pos += n;
                 if p.body_pos == p.body.len() {
@@ -736,14 +759,59 @@ impl IncomingMessage {
     }
 
     /// Read the rest of the body and decode it (see [`set_encoding`](Self::set_encoding)).
+    /// Unbounded, as Node's `for await (const chunk of req)`: a peer can send gigabytes.
+    /// Prefer [`text_limited`](Self::text_limited) for bodies from the network.
     pub fn text(&mut self) -> Result<String, Error> {
         let mut bytes = Vec::new();
         self.read_to_end(&mut bytes)
             .map_err(|e| self.error_for(e))?;
-        Ok(match self.encoding.as_deref() {
+        Ok(self.decode(bytes))
+    }
+
+    /// [`text`](Self::text) that stops once the body passes `max` bytes, with
+    /// `ERR_HTTP_BODY_TOO_LARGE` (the bytes read so far are dropped; on a server, answer
+    /// `413` and the rest of the body is drained or the connection closed as usual).
+    ///
+    /// ```no_run
+    /// let server = stdhttp::create_server(|mut req, mut res| {
+    ///     match req.text_limited(64 * 1024) {
+    ///         Ok(body) => res.end(body.as_bytes()).unwrap(),
+    ///         Err(e) if e.code() == "ERR_HTTP_BODY_TOO_LARGE" => {
+    ///             res.set_status_code(413);
+    ///             res.end(b"too large\n").unwrap();
+    ///         }
+    ///         Err(_) => res.socket().destroy(),
+    ///     }
+    /// });
+    /// # drop(server);
+    /// ```
+    pub fn text_limited(&mut self, max: usize) -> Result<String, Error> {
+        let bytes = self.read_to_end_limited(max)?;
+        Ok(self.decode(bytes))
+    }
+
+    /// Read the rest of the body, at most `max` bytes: past that,
+    /// `ERR_HTTP_BODY_TOO_LARGE`.
+    pub fn read_to_end_limited(&mut self, max: usize) -> Result<Vec<u8>, Error> {
+        let mut bytes = Vec::new();
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            let want = (max - bytes.len()).saturating_add(1).min(chunk.len());
+            match self.read(&mut chunk[..want]) {
+                Ok(0) => return Ok(bytes),
+                Ok(n) if bytes.len() + n > max => return Err(body_too_large(max as u64)),
+                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                Err(e) => return Err(self.error_for(e)),
+            }
+        }
+    }
+
+    fn decode(&self, bytes: Vec<u8>) -> String {
+        match self.encoding.as_deref() {
             Some("latin1") | Some("binary") => latin1(&bytes),
-            _ => String::from_utf8_lossy(&bytes).into_owned(),
-        })
+            _ => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        }
     }
 
     /// Read the rest of the body and discard it (Node's `resume()` with no data listener;

@@ -19,9 +19,10 @@
 #![forbid(unsafe_code)]
 
 /// How a message's body is delimited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BodyFraming {
     /// No body.
+    #[default]
     None,
     /// Exactly this many bytes (Content-Length).
     Length(u64),

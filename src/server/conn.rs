@@ -12,7 +12,7 @@ use super::response::{push_date_line, RequestInfo, ServerResponse};
 use super::{Handlers, ServerInner};
 use crate::message::{HeadPolicy, IncomingMessage, ReadError, Reader};
 use crate::net::Socket;
-use crate::parser::{Kind, Limits};
+use crate::parser::{BodyFraming, Kind, Limits};
 use crate::proto::headers::list_has_token;
 use crate::Error;
 
@@ -100,7 +100,7 @@ pub(crate) fn client_error_bytes(code: &str) -> &'static [u8] {
         "HPE_HEADER_OVERFLOW" => {
             b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
         }
-        "HPE_CHUNK_EXTENSIONS_OVERFLOW" => {
+        "HPE_CHUNK_EXTENSIONS_OVERFLOW" | "ERR_HTTP_BODY_TOO_LARGE" => {
             b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
         }
         "ERR_HTTP_REQUEST_TIMEOUT" => b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
@@ -161,6 +161,7 @@ struct Settings {
     max_requests: u64,
     max_headers_count: usize,
     drain_limit: u64,
+    max_body_size: u64,
 }
 
 /// Serve one connection until it closes.
@@ -182,6 +183,7 @@ pub(crate) fn serve(
         max_requests: c.max_requests_per_socket.load(Ordering::Relaxed),
         max_headers_count: c.max_headers_count.load(Ordering::Relaxed) as usize,
         drain_limit: c.drain_limit.load(Ordering::Relaxed),
+        max_body_size: c.max_body_size.load(Ordering::Relaxed),
     };
     let limits = Limits {
         max_header_size: c.max_header_size.load(Ordering::Relaxed) as usize,
@@ -203,6 +205,7 @@ pub(crate) fn serve(
         reader.assume_read_timeout(t);
     }
     reader.connect_is_upgrade = true;
+    reader.max_body = (s.max_body_size > 0).then_some(s.max_body_size);
     {
         let handlers = handlers.clone();
         let conn = conn.clone();
@@ -331,6 +334,19 @@ pub(crate) fn serve(
         } else {
             None
         };
+        if let (true, BodyFraming::Length(n)) = (s.max_body_size > 0, head.body) {
+            if n > s.max_body_size {
+                let err = crate::message::body_too_large(s.max_body_size);
+                if handlers.client_error.is_empty() {
+                    conn.response_started.store(true, Ordering::Release);
+                    let _ = socket.write_all_vectored(&[client_error_bytes(err.code())]);
+                    linger_close(&socket);
+                    return finish(&server, &socket, id);
+                }
+                client_error(&handlers, &conn, &socket, err);
+                return after_client_error(&server, &handlers, &socket, id);
+            }
+        }
         if let Some(status) = refusal {
             // Node's automatic answers: an empty chunked body, then close (Node's 400 has
             // Connection before Date, its 503 Date before Connection)

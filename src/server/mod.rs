@@ -56,6 +56,8 @@ pub const DEFAULT_THREAD_STACK_SIZE: usize = 256 * 1024;
 /// An unread request body is drained up to this many bytes so the connection can serve
 /// the next request; a longer one closes the connection.
 pub const DEFAULT_DRAIN_LIMIT: u64 = 1024 * 1024;
+/// The default bound on a request body: none (0), as Node.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 0;
 
 /// What `listen` bound to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +119,7 @@ pub(crate) struct Config {
     pub max_header_size: AtomicU64,
     pub max_headers_count: AtomicU64,
     pub drain_limit: AtomicU64,
+    pub max_body_size: AtomicU64,
     pool: Mutex<PoolConfig>,
 }
 
@@ -293,6 +296,7 @@ impl Server {
                     max_header_size: AtomicU64::new(DEFAULT_MAX_HEADER_SIZE as u64),
                     max_headers_count: AtomicU64::new(DEFAULT_MAX_HEADERS_COUNT as u64),
                     drain_limit: AtomicU64::new(DEFAULT_DRAIN_LIMIT),
+                    max_body_size: AtomicU64::new(DEFAULT_MAX_BODY_SIZE),
                     pool: Mutex::new(PoolConfig {
                         min_threads: DEFAULT_MIN_THREADS,
                         max_threads: DEFAULT_MAX_THREADS,
@@ -434,6 +438,14 @@ impl Server {
         /// The most bytes of an unread request body drained to keep the connection. Default
         /// [`DEFAULT_DRAIN_LIMIT`].
         drain_limit, set_drain_limit, drain_limit, u64
+    );
+    setting!(
+        /// The most body bytes a request may carry (0 = unlimited, as Node; the default
+        /// [`DEFAULT_MAX_BODY_SIZE`]). A request whose `Content-Length` says more is answered
+        /// `413 Payload Too Large` before the handler runs, and the connection closed; a
+        /// chunked body that grows past it fails its read with `ERR_HTTP_BODY_TOO_LARGE` and
+        /// the server answers `413` (if the response has not started) and closes.
+        max_body_size, set_max_body_size, max_body_size, u64
     );
 
     /// Set the inactivity timeout (Node's `server.setTimeout(ms, cb)`); `callback` becomes
