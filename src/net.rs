@@ -9,7 +9,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A byte stream stdhttp can run HTTP over, for streams that are neither TCP nor Unix
 /// sockets (TLS, an in-memory pipe...). Methods take `&self` because one thread may read
@@ -54,6 +54,8 @@ struct Inner {
     timeout_gen: AtomicU64,
     /// TCP keep-alive as last set: the initial delay in ms + 1, or 0 when off.
     tcp_keep_alive: AtomicU64,
+    /// The send timeout in force, in µs (0 = none).
+    write_timeout_us: AtomicU64,
     agent_remove: Mutex<Option<AgentHook>>,
 }
 
@@ -94,6 +96,7 @@ impl Socket {
                 timeout_ms: AtomicU64::new(0),
                 timeout_gen: AtomicU64::new(0),
                 tcp_keep_alive: AtomicU64::new(0),
+                write_timeout_us: AtomicU64::new(0),
                 agent_remove: Mutex::new(None),
             }),
         }
@@ -305,11 +308,26 @@ impl Socket {
 
     pub(crate) fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         let t = t.map(|d| d.max(Duration::from_millis(1)));
+        self.assume_write_timeout(t);
         match &self.inner.stream {
             Stream::Tcp(s) => s.set_write_timeout(t),
             #[cfg(unix)]
             Stream::Unix(s) => s.set_write_timeout(t),
             Stream::User(u) => u.set_write_timeout(t),
+        }
+    }
+
+    /// The socket was created with this send timeout (inherited from its listener).
+    pub(crate) fn assume_write_timeout(&self, t: Option<Duration>) {
+        let us = t.map_or(0, |d| d.as_micros().clamp(1, u64::MAX as u128) as u64);
+        self.inner.write_timeout_us.store(us, Ordering::Relaxed);
+    }
+
+    /// The send timeout in force.
+    pub(crate) fn write_timeout(&self) -> Option<Duration> {
+        match self.inner.write_timeout_us.load(Ordering::Relaxed) {
+            0 => None,
+            us => Some(Duration::from_micros(us)),
         }
     }
 
@@ -347,6 +365,34 @@ impl Socket {
 
     /// Write all of `parts` in as few system calls as possible (no copying).
     pub(crate) fn write_all_vectored(&self, parts: &[&[u8]]) -> io::Result<()> {
+        self.write_all_within(parts, &mut None)
+    }
+
+    /// [`write_all_vectored`](Self::write_all_vectored) where `budget`, when set, is the
+    /// time the sends may still wait for the peer in all (one message's writes share it):
+    /// time blocked in each send is taken from it, and a send never waits longer than
+    /// what is left, so a reader that takes a byte now and then cannot hold the writer
+    /// past it. Fails with `TimedOut` once it is spent.
+    pub(crate) fn write_all_within(
+        &self,
+        parts: &[&[u8]],
+        budget: &mut Option<Duration>,
+    ) -> io::Result<()> {
+        let configured = self.write_timeout();
+        let mut armed = configured;
+        let result = self.write_parts(parts, budget, &mut armed);
+        if armed != configured {
+            let _ = self.set_write_timeout(configured);
+        }
+        result
+    }
+
+    fn write_parts(
+        &self,
+        parts: &[&[u8]],
+        budget: &mut Option<Duration>,
+        armed: &mut Option<Duration>,
+    ) -> io::Result<()> {
         let mut idx = 0;
         let mut off = 0;
         while idx < parts.len() {
@@ -374,10 +420,31 @@ impl Socket {
                 spilled.extend(rest.map(|p| IoSlice::new(p)));
                 &spilled
             };
-            let n = match (&*self).write_vectored(slices) {
+            if let Some(left) = *budget {
+                if left.is_zero() {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                if armed.is_none_or(|a| left.saturating_add(Duration::from_secs(1)) < a) {
+                    // SO_SNDTIMEO is the wait of one send: make it what the budget has left
+                    let t = left.max(Duration::from_millis(1));
+                    let kept = self.write_timeout();
+                    self.set_write_timeout(Some(t))?;
+                    self.assume_write_timeout(kept);
+                    *armed = Some(t);
+                }
+            }
+            let started = budget.is_some().then(Instant::now);
+            let sent = (&*self).write_vectored(slices);
+            if let (Some(left), Some(t0)) = (budget.as_mut(), started) {
+                *left = left.saturating_sub(t0.elapsed());
+            }
+            let n = match sent {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(io::ErrorKind::TimedOut.into())
+                }
                 Err(e) => return Err(e),
             };
             let mut left = n;

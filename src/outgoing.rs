@@ -312,6 +312,9 @@ pub(crate) struct Outgoing {
     pub on_drain: Vec<Listener>,
     /// Body bytes accepted so far.
     pub body_bytes: u64,
+    /// How long this message's sends may still wait for the peer, in all (the socket's
+    /// send timeout when the message began).
+    send_budget: Option<std::time::Duration>,
 }
 
 impl Outgoing {
@@ -323,7 +326,6 @@ impl Outgoing {
             removed_encoding: false,
             head_generated: false,
             framing: BodyFraming::UntilClose,
-            socket,
             buf: Vec::new(),
             ended: false,
             finished: false,
@@ -333,6 +335,8 @@ impl Outgoing {
             on_close: Vec::new(),
             on_drain: Vec::new(),
             body_bytes: 0,
+            send_budget: socket.write_timeout(),
+            socket,
         }
     }
 
@@ -402,7 +406,9 @@ impl Outgoing {
             self.buf.clear();
             return Err(Error::from(io::Error::from(kind)));
         }
-        let r = self.socket.write_all_vectored(&[&self.buf]);
+        let r = self
+            .socket
+            .write_all_within(&[&self.buf], &mut self.send_budget);
         self.buf.clear();
         r.map_err(|e| self.io_error(e))
     }
@@ -436,7 +442,7 @@ impl Outgoing {
                 self.buf.clear();
                 return Err(Error::from(io::Error::from(kind)));
             }
-            let r = self.socket.write_all_vectored(&parts);
+            let r = self.socket.write_all_within(&parts, &mut self.send_budget);
             self.buf.clear();
             r.map_err(|e| self.io_error(e))?;
         } else {
@@ -488,7 +494,9 @@ impl Outgoing {
                 if let Some(kind) = self.failed {
                     return Err(Error::from(io::Error::from(kind)));
                 }
-                let r = self.socket.write_all_vectored(&[&self.buf, data]);
+                let r = self
+                    .socket
+                    .write_all_within(&[&self.buf, data], &mut self.send_budget);
                 self.buf.clear();
                 r.map_err(|e| self.io_error(e))?;
                 self.finish();

@@ -151,3 +151,55 @@ fn inactivity_timeout_calls_the_listener_instead_of_destroying() {
     c.send(b"Host: t\r\n\r\n");
     assert_eq!(c.response().text(), "ok");
 }
+
+/// A reader that takes a little every 150 ms never lets one send wait the whole timeout,
+/// yet the response's sends may wait for it only `timeout` in all.
+#[test]
+fn a_slow_reader_holds_a_response_at_most_the_timeout_in_all() {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let s = start_with(
+        |s| {
+            s.set_timeout_ms(800);
+        },
+        move |_q, mut r| {
+            let big = vec![b'x'; 48 << 20];
+            let started = Instant::now();
+            let result = r.end(&big).map_err(|e| e.code().to_string());
+            tx.lock()
+                .unwrap()
+                .send((result, started.elapsed()))
+                .unwrap();
+        },
+    );
+    let mut c = s.connect();
+    c.send(&get("/"));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let reading = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut chunk = vec![0u8; 64 * 1024];
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(8)
+            && !stopped.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            std::thread::sleep(ms(150));
+            match c.stream.read(&mut chunk) {
+                Ok(0) => break,
+                Err(e)
+                    if e.kind() != std::io::ErrorKind::WouldBlock
+                        && e.kind() != std::io::ErrorKind::TimedOut =>
+                {
+                    break
+                }
+                _ => {}
+            }
+        }
+    });
+    let got = rx.recv_timeout(Duration::from_secs(10));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (result, elapsed) = got.expect("end returned");
+    assert_eq!(result, Err("ETIMEDOUT".to_string()));
+    assert!(elapsed < Duration::from_secs(4), "held {elapsed:?}");
+    reading.join().unwrap();
+}

@@ -193,6 +193,8 @@ pub(crate) fn serve(
     // a TCP connection starts with the options its listener was primed with
     if inherited.write != Some(s.timeout) {
         let _ = socket.set_write_timeout(s.timeout);
+    } else {
+        socket.assume_write_timeout(s.timeout);
     }
     for f in &handlers.connection {
         f(&socket);
