@@ -95,8 +95,8 @@ mod sys;
 #[allow(deprecated)]
 pub use client::{
     create_client, get, global_agent, request, Agent, AgentChoice, AgentOptions, Client,
-    ClientRequest, IntoRequestOptions, RequestOptions, Scheduling, CONTINUE_TIMEOUT,
-    IDLE_SWEEP_INTERVAL,
+    ClientRequest, CreateConnection, IntoRequestOptions, RequestOptions, Scheduling,
+    CONTINUE_TIMEOUT, IDLE_SWEEP_INTERVAL,
 };
 pub use error::Error;
 pub use message::IncomingMessage;

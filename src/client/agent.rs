@@ -569,6 +569,9 @@ impl Agent {
 /// Open a connection as `opts` say: a Unix socket path, or TCP to host:port (filtered by
 /// `family`). Errors carry Node's message (`connect ECONNREFUSED 127.0.0.1:8080`).
 fn connect(opts: &RequestOptions) -> Result<Socket, Error> {
+    if let Some(opened) = opts.open_own_connection() {
+        return opened.map_err(Error::from);
+    }
     #[cfg(unix)]
     if let Some(path) = opts.get_socket_path() {
         return UnixStream::connect(path)

@@ -8,7 +8,7 @@ mod request;
 mod url;
 
 pub use agent::{global_agent, Agent, AgentOptions, Scheduling, IDLE_SWEEP_INTERVAL};
-pub use options::{AgentChoice, RequestOptions};
+pub use options::{AgentChoice, CreateConnection, RequestOptions};
 #[allow(deprecated)]
 pub use request::{
     create_client, get, request, Client, ClientRequest, IntoRequestOptions, CONTINUE_TIMEOUT,

@@ -24,12 +24,16 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use std::fmt;
 use std::fmt::Write as _;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::url::parse_url;
+use crate::net::Socket;
 use crate::proto::encode::{
     validate_header_name, validate_header_value, validate_method, validate_path,
 };
@@ -100,6 +104,17 @@ pub struct RequestOptions {
     set_host: bool,
     default_port: u16,
     max_header_size: Option<usize>,
+    create_connection: Option<CreateConnection>,
+}
+
+/// Opens the stream for a request (Node's `createConnection` option).
+#[derive(Clone)]
+pub struct CreateConnection(Arc<dyn Fn(&RequestOptions) -> io::Result<Socket> + Send + Sync>);
+
+impl fmt::Debug for CreateConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CreateConnection(..)")
+    }
 }
 
 impl Default for RequestOptions {
@@ -128,6 +143,7 @@ impl RequestOptions {
             set_host: true,
             default_port: HTTP_DEFAULT_PORT,
             max_header_size: None,
+            create_connection: None,
         }
     }
 
@@ -267,6 +283,29 @@ impl RequestOptions {
     pub fn max_header_size(mut self, bytes: usize) -> Self {
         self.max_header_size = Some(bytes);
         self
+    }
+
+    /// Node's `createConnection`: `f` opens the stream a new connection uses instead of a
+    /// TCP or Unix connect (TLS over TCP, a pipe, an in-memory stream). The agent pools it
+    /// like a TCP socket; a stream that cannot be peeked counts as quiet when it is reused.
+    ///
+    /// ```
+    /// use stdhttp::{RequestOptions, Socket};
+    /// let opts = RequestOptions::new()
+    ///     .create_connection(|_opts| Socket::connect("127.0.0.1:8080"));
+    /// # drop(opts);
+    /// ```
+    pub fn create_connection(
+        mut self,
+        f: impl Fn(&RequestOptions) -> io::Result<Socket> + Send + Sync + 'static,
+    ) -> Self {
+        self.create_connection = Some(CreateConnection(Arc::new(f)));
+        self
+    }
+
+    /// Open a connection with the `create_connection` callback, if one is set.
+    pub(crate) fn open_own_connection(&self) -> Option<io::Result<Socket>> {
+        self.create_connection.as_ref().map(|f| (f.0)(self))
     }
 
     // -----------------------------------------------------------------------------------------

@@ -757,6 +757,48 @@ impl Server {
         }
     }
 
+    /// Serve one connected stream on the calling thread until it closes (Node's
+    /// `server.emit('connection', socket)`, for a caller that gives the connection a thread
+    /// of its own): the same request loop, events, timeouts and limits as an accepted
+    /// connection, and counted by `close()` and `close_all_connections()`. Any
+    /// [`Socket`] works, a [`Socket::from_transport`] stream too (TLS, a pipe, a fuzzer's
+    /// bytes).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let server = stdhttp::create_server(|_req, mut res| res.end(b"hi").unwrap());
+    /// let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+    /// let serving = {
+    ///     let server = server.clone();
+    ///     std::thread::spawn(move || server.serve_socket_blocking(stdhttp::Socket::from_unix(theirs)))
+    /// };
+    /// let mut client = ours;
+    /// client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut reply = String::new();
+    /// client.read_to_string(&mut reply)?;
+    /// assert!(reply.starts_with("HTTP/1.1 200 OK\r\n") && reply.ends_with("\r\n\r\nhi"));
+    /// serving.join().unwrap();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn serve_socket_blocking(&self, socket: Socket) {
+        let idle = Arc::new(AtomicBool::new(false));
+        let id = {
+            let mut t = lock(&self.inner.tracked);
+            t.next_id += 1;
+            let id = t.next_id;
+            t.conns.insert(id, (socket.clone(), idle.clone()));
+            id
+        };
+        conn::serve(
+            self.inner.clone(),
+            socket,
+            Instant::now(),
+            idle,
+            id,
+            Inherited::default(),
+        );
+    }
+
     /// Close every connection, requests in flight included (Node's
     /// `closeAllConnections`): the peers see a plain close.
     pub fn close_all_connections(&self) {
