@@ -417,6 +417,32 @@ impl Reader {
         }
     }
 
+    /// Whether bytes past the end of the current message are buffered.
+    pub fn has_buffered(&self) -> bool {
+        self.start < self.end
+    }
+
+    /// After a message's end: what the bytes received past it are, as Node's parser reads
+    /// them. `None`: there are none. `Some(Some(e))`: they are a parse error (Node emits it
+    /// on the request: `HPE_INVALID_CONSTANT`, `HPE_CLOSED_CONNECTION`). `Some(None)`: they
+    /// are (the start of) another message, which Node drops. Either way the connection
+    /// cannot be reused.
+    pub fn leftover(&mut self) -> Option<Option<Error>> {
+        if self.start == self.end {
+            return None;
+        }
+        let mut sink = Progress::default();
+        let verdict = match self
+            .parser
+            .execute(&self.buf[self.start..self.end], &mut sink)
+        {
+            Err(e) => Some(Error::from(e)),
+            Ok(_) => None,
+        };
+        self.failed = true;
+        Some(verdict)
+    }
+
     /// Whether the current message's body has been read to its end.
     pub fn body_complete(&self) -> bool {
         self.progress.complete && self.progress.body_pos == self.progress.body.len()

@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::example::{example_or_skip, have_tool, Running};
 use common::json::{self, Json};
+use common::node::{case, node_cases};
 
 fn echo_server() -> Option<Running> {
     let bin = example_or_skip("echo")?;
@@ -66,33 +67,6 @@ impl Drop for TempFile {
 }
 
 /// Run curl (silent, bounded to 10 s) with `args`; it must succeed.
-/// Run `tests/node/SCRIPT` with `args` and parse its stdout, one JSON object per line (each
-/// names its `case`).
-fn node_cases(script: &str, args: &[String]) -> Vec<Json> {
-    let script = format!("{}/tests/node/{script}", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("node")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "node failed ({:?}):\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout.lines().map(parse).collect()
-}
-
-/// The line of `lines` for case `name`.
-fn case<'a>(lines: &'a [Json], name: &str) -> &'a Json {
-    lines
-        .iter()
-        .find(|l| l.get("case").and_then(Json::str) == Some(name))
-        .unwrap_or_else(|| panic!("no {name} line in {lines:?}"))
-}
-
 /// A number field (-1 when absent).
 fn num(j: &Json, k: &str) -> f64 {
     j.get(k).and_then(Json::num).unwrap_or(-1.0)

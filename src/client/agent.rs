@@ -354,7 +354,7 @@ impl Agent {
                     Scheduling::Lifo => st.free.get_mut(&name).and_then(|q| q.pop_back()),
                     Scheduling::Fifo => st.free.get_mut(&name).and_then(|q| q.pop_front()),
                 } {
-                    if idle.socket.peer_closed() {
+                    if idle.socket.peer_closed() || lock(&idle.conn).has_buffered() {
                         idle.socket.destroy();
                         st.total = st.total.saturating_sub(1);
                         continue;
@@ -490,6 +490,8 @@ impl Agent {
         hint_ms: Option<u64>,
     ) {
         let o = &self.inner.options;
+        // bytes past the response's end would be read as the next request's response
+        let keep_alive = keep_alive && !lock(&conn).has_buffered();
         let mut st = lock(&self.inner.state);
         let before = st.in_use.len();
         st.in_use.retain(|(i, _)| *i != id);

@@ -573,19 +573,39 @@ impl ClientRequest {
         let hint = keep_alive_hint(&head);
         let body_done = lock(&conn).body_complete();
         let agent = self.agent.clone();
+        let mut late_error = None;
         let mut res = if body_done {
-            agent.release_lease(&lease, keep_alive, hint);
+            // bytes past a bodiless response: Node's parse error on this request
+            let leftover = lock(&conn).leftover();
+            agent.release_lease(&lease, keep_alive && leftover.is_none(), hint);
+            late_error = leftover.flatten();
             let mut res = IncomingMessage::new(head, socket, None, 0);
             res.mark_complete_if_bodiless();
             res
         } else {
-            let mut res = IncomingMessage::new(head, socket, Some((conn, seq)), 0);
+            let mut res = IncomingMessage::new(head, socket, Some((conn.clone(), seq)), 0);
+            let mut errors = std::mem::take(&mut self.listeners.error);
             res.set_done_hook(Box::new(move |complete| {
-                agent.release_lease(&lease, keep_alive && complete, hint);
+                let leftover = if complete {
+                    lock(&conn).leftover()
+                } else {
+                    None
+                };
+                agent.release_lease(&lease, keep_alive && complete && leftover.is_none(), hint);
+                if let Some(Some(e)) = leftover {
+                    for f in errors.iter_mut() {
+                        f(&e);
+                    }
+                }
             }));
             res
         };
         self.emit_response(&mut res);
+        if let Some(e) = late_error {
+            for f in self.listeners.error.iter_mut() {
+                f(&e);
+            }
+        }
         // the request's `close` follows its response's, as in Node
         res.add_after_close(std::mem::take(&mut self.listeners.close));
         Ok(res)

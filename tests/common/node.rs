@@ -164,3 +164,33 @@ pub fn compare(kind: Kind, got: &Parsed, node: &Json) -> Result<Verdict, String>
     }
     Ok(verdict)
 }
+
+/// Run `tests/node/SCRIPT` with `args` and parse its stdout, one JSON object per line (each
+/// names its `case`).
+pub fn node_cases(script: &str, args: &[String]) -> Vec<Json> {
+    let script = format!("{}/tests/node/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("node")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "node failed ({:?}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .map(|l| json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// The line of `lines` for case `name`.
+pub fn case<'a>(lines: &'a [Json], name: &str) -> &'a Json {
+    lines
+        .iter()
+        .find(|l| l.get("case").and_then(Json::str) == Some(name))
+        .unwrap_or_else(|| panic!("no {name} line in {lines:?}"))
+}
