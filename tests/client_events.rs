@@ -553,9 +553,8 @@ fn set_timeout_emits_timeout_and_does_not_abort() {
     });
     let mut res = req.end(b"").unwrap();
     assert_eq!(res.text().unwrap(), "late");
-    let got = ev.get();
-    assert!(!got.is_empty(), "timeout fired");
-    assert!(got.iter().all(|e| e == "timeout cb"), "{got:?}");
+    // once for the whole 700 ms silence, as Node 20 (not every 200 ms)
+    assert_eq!(ev.get(), ["timeout cb"]);
 }
 
 #[test]
@@ -582,7 +581,7 @@ fn destroy_from_the_timeout_listener_ends_the_request() {
 }
 
 #[test]
-fn abort_emits_close_then_abort_and_no_error() {
+fn abort_emits_abort_then_econnreset_then_close_as_node_20() {
     let server = RawServer::start(|c| {
         let _ = c.read_head();
         let _ = c.wait_eof();
@@ -598,9 +597,10 @@ fn abort_emits_close_then_abort_and_no_error() {
     req.flush_headers().unwrap();
     req.abort();
     req.abort();
-    assert_eq!(ev.get(), ["close", "abort"]);
+    let order = ["abort", "error ECONNRESET", "close"];
+    assert_eq!(ev.get(), order);
     assert!(req.end(b"").is_err());
-    assert_eq!(ev.get(), ["close", "abort"]);
+    assert_eq!(ev.get(), order);
 }
 
 #[test]

@@ -501,13 +501,15 @@ impl ClientRequest {
         };
         let conn = lease.conn.clone();
         let socket = lease.socket.clone();
+        // Node's `timeout` fires once per silence: re-armed only by bytes arriving
+        let mut timed_out = false;
         let (head, seq) = match self.early.take() {
             Some(e) => e,
             None => loop {
                 let got = {
                     let mut r = lock(&conn);
                     r.deadline = None;
-                    r.inactivity = self.timeout;
+                    r.inactivity = if timed_out { None } else { self.timeout };
                     let got = r.read_head(self.policy());
                     let seq = r.seq;
                     got.map(|h| h.map(|h| (h, seq)))
@@ -516,12 +518,14 @@ impl ClientRequest {
                     Ok(Some((head, seq))) => {
                         if (100..200).contains(&head.status) && head.status != 101 {
                             self.information(head);
+                            timed_out = false;
                             continue;
                         }
                         break (head, seq);
                     }
                     Err(ReadError::Inactive) => {
                         // Node emits 'timeout' and goes on waiting; the listener may destroy
+                        timed_out = true;
                         for f in self.listeners.timeout.iter_mut() {
                             f();
                         }
@@ -636,21 +640,18 @@ impl ClientRequest {
         }
     }
 
-    /// Abandon the request (Node's deprecated `abort()`): closes the connection; `close`
-    /// then `abort` listeners run; no `error`.
+    /// Abandon the request (Node's deprecated `abort()`): closes the connection; the
+    /// `abort` listeners run, then `error` (`ECONNRESET`, `socket hang up`: no response came),
+    /// then `close`, in Node 20's order. Later calls do nothing.
     pub fn abort(&mut self) {
         if self.aborted {
             return;
         }
         self.aborted = true;
-        if let Some(lease) = self.lease.take() {
-            lease.socket.destroy();
-            self.agent.discard(&lease);
-        }
-        self.fire_close();
         for f in self.listeners.abort.iter_mut() {
             f();
         }
+        let _ = self.fail(hang_up());
     }
 
     /// Close the connection now (Node's `destroy()`): the `error` listeners get
