@@ -413,7 +413,7 @@ impl Reader {
         let now = Instant::now();
         self.first_byte = Some(now);
         if let Some(t) = self.headers_timeout {
-            self.deadline = Some(now + t);
+            self.deadline = now.checked_add(t);
         }
     }
 

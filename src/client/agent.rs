@@ -523,7 +523,9 @@ impl Agent {
             if !someone_waits {
                 let _ = socket.set_keep_alive(true, o.keep_alive_msecs);
             }
-            let expires = (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout));
+            let expires = (timeout > 0)
+                .then(|| Instant::now().checked_add(Duration::from_millis(timeout)))
+                .flatten();
             let idle = Idle {
                 conn,
                 socket: socket.clone(),

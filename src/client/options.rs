@@ -279,7 +279,7 @@ impl RequestOptions {
     }
 
     /// Node's `maxHeaderSize`: the limit for the response head, overriding the default
-    /// (16 KiB).
+    /// (16 KiB); 0 means the default, as in Node and on the server's `set_max_header_size`.
     pub fn max_header_size(mut self, bytes: usize) -> Self {
         self.max_header_size = Some(bytes);
         self

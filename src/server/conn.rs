@@ -238,10 +238,12 @@ pub(crate) fn serve(
         let head = {
             let mut r = lock(&reader);
             r.deadline = if served == 0 {
-                s.headers_timeout.map(|t| accepted + t)
+                s.headers_timeout.and_then(|t| accepted.checked_add(t))
             } else if s.keep_alive_timeout > 0 {
                 // Node arms its keep-alive timer at keepAliveTimeout + 1 s
-                Some(waiting_since + Duration::from_millis(s.keep_alive_timeout + 1000))
+                waiting_since.checked_add(Duration::from_millis(
+                    s.keep_alive_timeout.saturating_add(1000),
+                ))
             } else {
                 None
             };
@@ -368,7 +370,7 @@ pub(crate) fn serve(
 
         {
             let mut r = lock(&reader);
-            r.deadline = s.request_timeout.map(|t| first_byte + t);
+            r.deadline = s.request_timeout.and_then(|t| first_byte.checked_add(t));
         }
         let version = head.version;
         let expect = if version >= (1, 1) {

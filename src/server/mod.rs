@@ -427,7 +427,8 @@ impl Server {
     );
     setting!(
         /// The most header bytes (target + names + values) a request may have. Default
-        /// [`DEFAULT_MAX_HEADER_SIZE`].
+        /// [`DEFAULT_MAX_HEADER_SIZE`]; 0 means the default, as Node's `maxHeaderSize: 0`
+        /// (the same on the client's [`RequestOptions::max_header_size`](crate::RequestOptions::max_header_size)).
         max_header_size, set_max_header_size, max_header_size, usize
     );
     setting!(

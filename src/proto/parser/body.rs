@@ -247,7 +247,7 @@ impl Parser {
     pub(super) fn push_ext(&mut self, b: u8, at: usize, counted: bool) -> Step {
         let max = self.limits.max_chunk_extensions;
         self.ext_counted += usize::from(counted);
-        if self.ext_counted > max || self.ext.len() >= max.saturating_mul(2) + 1024 {
+        if self.ext_counted > max || self.ext.len() >= max.saturating_mul(2).saturating_add(1024) {
             return Err(self.err(
                 at,
                 ErrorCode::ChunkExtensionsOverflow,

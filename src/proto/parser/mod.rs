@@ -42,8 +42,9 @@ pub enum Kind {
 pub struct Limits {
     /// Bytes of request-target (or reason phrase) plus every header name and value; a head
     /// reaching this many is rejected with `HPE_HEADER_OVERFLOW` (Node's `maxHeaderSize`,
-    /// default 16384). Trailers get the same budget of their own. `0` means the largest
-    /// limit there is, [`MAX_HEADER_SIZE_CAP`] (512 MiB).
+    /// default 16384). Trailers get the same budget of their own. `0` means the default,
+    /// as Node's `maxHeaderSize: 0`; the largest limit honoured is [`MAX_HEADER_SIZE_CAP`]
+    /// (512 MiB).
     pub max_header_size: usize,
     /// Header lines kept in [`Head::headers`] (Node's `maxHeadersCount`, default 1000); later
     /// lines are still checked and still count towards framing, but are dropped silently.
@@ -59,8 +60,7 @@ pub struct Limits {
 
 /// Node 20's `http.maxHeaderSize`.
 pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
-/// The highest `max_header_size` honoured (also what `0` means): heads are indexed with 32-bit
-/// offsets.
+/// The highest `max_header_size` honoured: heads are indexed with 32-bit offsets.
 pub const MAX_HEADER_SIZE_CAP: usize = 1 << 29;
 /// Node 20's effective `maxHeadersCount` (1000 header lines).
 pub const DEFAULT_MAX_HEADERS_COUNT: usize = 1000;
@@ -202,8 +202,8 @@ enum Special {
 pub struct Parser {
     kind: Kind,
     limits: Limits,
-    /// The header-size limit in force: [`Limits::max_header_size`], where 0 and anything
-    /// larger than [`MAX_HEADER_SIZE_CAP`] mean the cap.
+    /// The header-size limit in force: [`Limits::max_header_size`], where 0 means the
+    /// default and anything larger than [`MAX_HEADER_SIZE_CAP`] means the cap.
     head_max: usize,
     /// Bytes a head may take on the wire in all (separators and whitespace included):
     /// 4 × `head_max` + 64 KiB, under 4 GiB so 32-bit offsets cannot wrap.
@@ -359,7 +359,7 @@ impl Parser {
     pub fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
         self.head_max = match limits.max_header_size {
-            0 => MAX_HEADER_SIZE_CAP,
+            0 => DEFAULT_MAX_HEADER_SIZE,
             n => n.min(MAX_HEADER_SIZE_CAP),
         };
         self.raw_cap = self.head_max * 4 + RAW_HEAD_SLACK;
