@@ -483,14 +483,16 @@ impl Reader {
                 continue;
             }
             if self.fill()? == 0 {
-                let finished = self.parser.finish(&mut self.progress);
-                if finished.is_err() && self.parser.kind() == Kind::Response {
-                    // a client sees a response cut short as Node does: ECONNRESET `aborted`
-                    // (the server answers its own HPE_INVALID_EOF_STATE with a 400)
+                if let Err(e) = self.parser.finish(&mut self.progress) {
+                    // a body cut short reads as Node's ECONNRESET `aborted`, on both sides;
+                    // the server's clientError path still gets HPE_INVALID_EOF_STATE (its 400)
                     self.failed = true;
+                    if self.parser.kind() == Kind::Request {
+                        let cause = Error::from(e);
+                        self.report(&cause, &ReadError::Parse(cause.clone()));
+                    }
                     return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
                 }
-                finished.map_err(|e| ReadError::Parse(Error::from(e)))?;
                 if !self.progress.complete {
                     return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
                 }

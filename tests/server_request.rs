@@ -175,6 +175,16 @@ fn complete_is_false_before_the_body_is_read_and_true_after() {
 }
 
 #[test]
+fn a_bodiless_request_is_complete_only_after_its_end_as_node() {
+    let got = seen(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", |q| {
+        let before = q.complete();
+        let body = q.text().unwrap();
+        (before, body, q.complete())
+    });
+    assert_eq!(got, (false, String::new(), true));
+}
+
+#[test]
 fn on_data_runs_for_each_piece_then_on_end_once() {
     let events = seen(
         b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n",
@@ -273,4 +283,42 @@ fn http_1_0_without_host_is_served() {
 fn socket_gives_the_peer_address() {
     let addr = seen(&get("/"), |q| q.socket().remote_address());
     assert_eq!(addr.as_deref(), Some("127.0.0.1"));
+}
+
+/// Node 20: a body cut short by the client's close (full or half) fails the read with
+/// ECONNRESET `aborted`; on a half-close the client still gets the 400 of the
+/// HPE_INVALID_EOF_STATE client error.
+#[test]
+fn a_body_cut_short_by_the_client_reads_as_econnreset_aborted() {
+    for half_close in [true, false] {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let s = start(move |mut q, _r| {
+            let got = q
+                .text()
+                .map_err(|e| (e.code().to_string(), e.message().to_string()));
+            tx.lock().unwrap().send(got).unwrap();
+        });
+        let mut c = s.connect();
+        c.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if half_close {
+            c.shutdown_write();
+        } else {
+            let _ = c.stream.shutdown(std::net::Shutdown::Both);
+        }
+        let got = recv(&rx);
+        assert_eq!(
+            got,
+            Err(("ECONNRESET".into(), "aborted".into())),
+            "half close: {half_close}"
+        );
+        if half_close {
+            let answer = c.read_to_close(PATIENCE);
+            assert_eq!(
+                show(&answer),
+                "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
+            );
+        }
+    }
 }

@@ -26,11 +26,13 @@ pub(crate) struct ConnState {
     done: Mutex<(Option<bool>, bool)>,
     done_cv: Condvar,
     timeout_listeners: Mutex<Vec<TimeoutListener>>,
+    server: Arc<ServerInner>,
 }
 
 impl ConnState {
-    fn new() -> ConnState {
+    fn new(server: Arc<ServerInner>) -> ConnState {
         ConnState {
+            server,
             response_started: AtomicBool::new(false),
             done: Mutex::new((None, false)),
             done_cv: Condvar::new(),
@@ -41,6 +43,12 @@ impl ConnState {
     fn reset(&self) {
         self.response_started.store(false, Ordering::Release);
         *lock(&self.done) = (None, false);
+    }
+
+    /// `server.close()` has been called: a response whose head is written now says
+    /// `Connection: close`, whenever its request arrived.
+    pub fn server_closing(&self) -> bool {
+        self.server.closing.load(Ordering::Acquire)
     }
 
     pub fn response_done(&self, keep_alive: bool) {
@@ -199,7 +207,7 @@ pub(crate) fn serve(
     for f in &handlers.connection {
         f(&socket);
     }
-    let conn = Arc::new(ConnState::new());
+    let conn = Arc::new(ConnState::new(server.clone()));
     let mut reader = Reader::new(socket.clone(), Kind::Request, limits);
     reader.inactivity = s.timeout;
     // (a `connection` listener may have changed the socket's options behind our back)
@@ -385,8 +393,7 @@ pub(crate) fn serve(
         let info = RequestInfo {
             head_method: head.method == Some("HEAD"),
             version,
-            // after server.close() responses say `Connection: close`, so clients stop sending
-            keep_alive: head.keep_alive && !server.closing.load(Ordering::Acquire),
+            keep_alive: head.keep_alive,
             te_chunked,
             expects_continue,
             last_allowed: s.max_requests > 0 && served >= s.max_requests,
@@ -396,13 +403,13 @@ pub(crate) fn serve(
         };
         let body_done = lock(&reader).body_complete();
         let has_body = !body_done;
-        let mut req = IncomingMessage::new(
+        let req = IncomingMessage::new(
             head,
             socket.clone(),
             has_body.then(|| (reader.clone(), seq)),
             s.max_headers_count,
         );
-        req.mark_complete_if_bodiless();
+        // Node: `req.complete` turns true at the body's end, a bodiless request's too
         let mut res = ServerResponse::new(socket.clone(), info, conn.clone());
 
         match expect {

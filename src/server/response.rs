@@ -257,7 +257,9 @@ impl ServerResponse {
         if self.send_date && !h.has("date") {
             push_date_line(&mut head);
         }
-        let mut keep_alive = self.keep_alive;
+        // after server.close() responses say `Connection: close`, so clients stop sending;
+        // decided now, not when the request arrived
+        let mut keep_alive = self.keep_alive && !self.conn.server_closing();
         if self.req.expects_continue && !self.continue_sent {
             keep_alive = false;
         }
