@@ -203,3 +203,48 @@ fn a_slow_reader_holds_a_response_at_most_the_timeout_in_all() {
     assert!(elapsed < Duration::from_secs(4), "held {elapsed:?}");
     reading.join().unwrap();
 }
+
+/// Node 20 emits the server's `timeout` once per silence (one call for a stall of three
+/// periods) when a listener keeps the socket.
+#[test]
+fn the_timeout_listener_runs_once_per_silence() {
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = calls.clone();
+    let s = start_with(
+        |s| {
+            s.set_timeout_ms(200).set_headers_timeout(5000);
+        },
+        |_q, mut r| r.end(b"ok").unwrap(),
+    );
+    s.server.on_timeout(move |_socket| {
+        c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    let mut conn = s.connect();
+    std::thread::sleep(ms(750));
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    conn.send(&get("/"));
+    assert_eq!(conn.response().text(), "ok");
+}
+
+/// A timeout listener that keeps the socket does not stretch the headers deadline of a
+/// request trickling in on a kept-alive connection.
+#[test]
+fn a_kept_socket_keeps_its_headers_deadline() {
+    let s = start_with(
+        |s| {
+            s.set_timeout_ms(200)
+                .set_headers_timeout(600)
+                .set_keep_alive_timeout(5000);
+        },
+        |_q, mut r| r.end(b"ok").unwrap(),
+    );
+    s.server.on_timeout(|_socket| {});
+    let mut conn = s.connect();
+    conn.send(&get("/"));
+    assert_eq!(conn.response().text(), "ok");
+    conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n");
+    let started = Instant::now();
+    let got = conn.read_to_close(PATIENCE);
+    assert_eq!(show(&got), TIMEOUT_408);
+    assert_between(started.elapsed(), 500, 1500);
+}

@@ -274,7 +274,28 @@ pub(crate) fn serve(
                 take_upgrade,
                 connect_response: false,
             };
-            let result = r.read_head(policy);
+            // Node: between requests the keep-alive timer stands in for the inactivity one
+            let keep_alive_wait = served > 0 && s.keep_alive_timeout > 0;
+            r.inactivity = if keep_alive_wait { None } else { s.timeout };
+            let result = loop {
+                match r.read_head(policy) {
+                    Err(ReadError::Inactive) => {
+                        let mut heard = conn.fire_timeout(&socket);
+                        for f in &handlers.timeout {
+                            f(socket.clone());
+                            heard = true;
+                        }
+                        if !heard || socket.is_destroyed() {
+                            break Err(ReadError::Inactive);
+                        }
+                        // a listener kept the socket: Node fires once per silence, and the
+                        // deadline armed above (headers, keep-alive) stays as it was
+                        r.inactivity = None;
+                    }
+                    other => break other,
+                }
+            };
+            r.inactivity = s.timeout;
             idle.store(false, Ordering::Release);
             match result {
                 Ok(Some(h)) => Ok((h, r.first_byte.unwrap_or(waiting_since), r.seq)),
@@ -293,14 +314,6 @@ pub(crate) fn serve(
                 return after_client_error(&server, &handlers, &socket, id);
             }
             Err(Some((ReadError::Inactive, _))) => {
-                let mut heard = conn.fire_timeout(&socket);
-                for f in &handlers.timeout {
-                    f(socket.clone());
-                    heard = true;
-                }
-                if heard && !socket.is_destroyed() {
-                    continue;
-                }
                 socket.destroy();
                 break;
             }
