@@ -20,6 +20,9 @@ use crate::Error;
 const FIRST_READ: usize = 2 * 1024;
 /// The read buffer grows (while reads fill it) up to this.
 const MAX_READ: usize = 64 * 1024;
+/// A read buffer larger than this (grown by a large head or body) is given back when the
+/// connection waits for its next message.
+const KEPT_READ_BUFFER: usize = 16 * 1024;
 /// How far past its deadline a read may block before the socket timeout is set again.
 const REARM_SLACK: Duration = Duration::from_millis(20);
 /// Decoded body bytes collected before the parser pauses for the reader to catch up.
@@ -378,6 +381,13 @@ impl Reader {
         };
         self.seq += 1;
         self.body_seen = 0;
+        if self.start == self.end && self.buf.len() > KEPT_READ_BUFFER {
+            // a large head or body grew the buffer: a connection waiting for its next
+            // message holds only the first read's worth
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
         if self.parser.is_upgraded() {
             // the previous message asked to upgrade and nobody took the connection (an
             // upgrade request with a body and no listener): go on with HTTP, as Node
@@ -997,5 +1007,62 @@ impl Drop for IncomingMessage {
             done(finished);
         }
         self.fire_close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A transport that hands out scripted reads, then EOF.
+    struct Script(Mutex<VecDeque<Vec<u8>>>);
+
+    impl crate::net::Transport for Script {
+        fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            match q.pop_front() {
+                Some(mut chunk) => {
+                    let n = chunk.len().min(buf.len());
+                    buf[..n].copy_from_slice(&chunk[..n]);
+                    if n < chunk.len() {
+                        q.push_front(chunk.split_off(n));
+                    }
+                    Ok(n)
+                }
+                None => Ok(0),
+            }
+        }
+        fn write(&self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn shutdown(&self, _: std::net::Shutdown) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_read_buffer_shrinks_back_after_a_large_message() {
+        let mut big = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n".to_vec();
+        big.resize(big.len() + 200_000, b'x');
+        let small = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
+        let script = Script(Mutex::new(VecDeque::from([big, small])));
+        let socket = Socket::from_transport(script);
+        let mut r = Reader::new(socket, Kind::Request, Limits::default());
+        r.read_head(HeadPolicy::default()).unwrap().unwrap();
+        assert!(r.drain_body(1 << 20).unwrap());
+        assert!(
+            r.buf.len() > KEPT_READ_BUFFER,
+            "the body grew it: {}",
+            r.buf.len()
+        );
+        r.read_head(HeadPolicy::default()).unwrap().unwrap();
+        assert!(r.buf.len() <= KEPT_READ_BUFFER, "{}", r.buf.len());
     }
 }

@@ -60,6 +60,11 @@ pub struct Limits {
 
 /// Node 20's `http.maxHeaderSize`.
 pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
+/// Buffer capacity a parser keeps between messages; more is given back at the next one.
+const KEPT_CAPACITY: usize = 4 * 1024;
+/// Field spans a parser keeps between messages.
+const KEPT_FIELDS: usize = 64;
+
 /// The highest `max_header_size` honoured: heads are indexed with 32-bit offsets.
 pub const MAX_HEADER_SIZE_CAP: usize = 1 << 29;
 /// Node 20's effective `maxHeadersCount` (1000 header lines).
@@ -486,6 +491,16 @@ impl Parser {
     fn start_section(&mut self, at: usize) {
         self.buf.clear();
         self.fields.clear();
+        // a large head must not pin its buffers for the connection's lifetime
+        if self.buf.capacity() > KEPT_CAPACITY {
+            self.buf = Vec::new();
+        }
+        if self.fields.capacity() > KEPT_FIELDS {
+            self.fields = Vec::new();
+        }
+        if self.ext.capacity() > KEPT_CAPACITY {
+            self.ext = Vec::new();
+        }
         self.counted = 0;
         self.base = at;
         self.collecting = true;

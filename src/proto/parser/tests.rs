@@ -380,3 +380,29 @@ fn a_fragment_right_after_the_authority_is_invalid() {
     let p = req(b"GET http://a/p#x HTTP/1.1\r\nHost: a\r\n\r\n");
     assert!(p.error.is_none());
 }
+
+#[test]
+fn a_large_split_head_does_not_pin_its_buffers() {
+    let mut p = Parser::request();
+    let mut c = Collector::default();
+    let mut big = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+    for i in 0..200 {
+        big.extend_from_slice(format!("X-{i}: {}\r\n", "v".repeat(60)).as_bytes());
+    }
+    big.extend_from_slice(b"\r\n");
+    // fed in two pieces, the head is collected in the parser's own buffer
+    let (a, b) = big.split_at(big.len() / 2);
+    p.execute(a, &mut c).unwrap();
+    p.execute(b, &mut c).unwrap();
+    assert!(p.buf.capacity() > KEPT_CAPACITY, "the head was buffered");
+    let small = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    p.execute(&small[..10], &mut c).unwrap();
+    p.execute(&small[10..], &mut c).unwrap();
+    assert_eq!(c.messages.len(), 2);
+    assert!(p.buf.capacity() <= KEPT_CAPACITY, "{}", p.buf.capacity());
+    assert!(
+        p.fields.capacity() <= KEPT_FIELDS,
+        "{}",
+        p.fields.capacity()
+    );
+}
