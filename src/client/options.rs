@@ -107,9 +107,11 @@ pub struct RequestOptions {
     create_connection: Option<CreateConnection>,
 }
 
+type Connector = dyn Fn(&RequestOptions) -> io::Result<Socket> + Send + Sync;
+
 /// Opens the stream for a request (Node's `createConnection` option).
 #[derive(Clone)]
-pub struct CreateConnection(Arc<dyn Fn(&RequestOptions) -> io::Result<Socket> + Send + Sync>);
+pub struct CreateConnection(Arc<Connector>);
 
 impl fmt::Debug for CreateConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
