@@ -315,6 +315,8 @@ pub(crate) struct Outgoing {
     /// How long this message's sends may still wait for the peer, in all (the socket's
     /// send timeout when the message began).
     send_budget: Option<std::time::Duration>,
+    /// A `write` returned `false`: the `drain` listeners run at the next call.
+    drain_pending: bool,
 }
 
 impl Outgoing {
@@ -336,6 +338,7 @@ impl Outgoing {
             on_drain: Vec::new(),
             body_bytes: 0,
             send_budget: socket.write_timeout(),
+            drain_pending: false,
             socket,
         }
     }
@@ -397,8 +400,19 @@ impl Outgoing {
         Error::from(e)
     }
 
+    /// Run the `drain` listeners owed by a `write` that returned `false` (its bytes were
+    /// with the kernel before it returned, so the drain has happened by the next call).
+    pub fn run_pending_drain(&mut self) {
+        if std::mem::take(&mut self.drain_pending) {
+            for f in self.on_drain.iter_mut() {
+                f();
+            }
+        }
+    }
+
     /// Hand everything buffered to the socket.
     pub fn flush(&mut self) -> Result<(), Error> {
+        self.run_pending_drain();
         if self.buf.is_empty() {
             return Ok(());
         }
@@ -419,8 +433,9 @@ impl Outgoing {
 
     /// Frame and queue body bytes (the head must be generated). Returns Node's `write()`
     /// result: `false` when the bytes passed the high-water mark (they have been sent by
-    /// then, and the `drain` listeners ran).
+    /// then); the `drain` listeners run at the next write, flush or end.
     pub fn write_body(&mut self, data: &[u8]) -> Result<bool, Error> {
+        self.run_pending_drain();
         if self.ended {
             return Err(Self::write_after_end());
         }
@@ -456,11 +471,7 @@ impl Outgoing {
             self.flush()?;
         }
         let below = data.len() < HIGH_WATER_MARK;
-        if !below {
-            for f in self.on_drain.iter_mut() {
-                f();
-            }
-        }
+        self.drain_pending |= !below;
         Ok(below)
     }
 
@@ -478,6 +489,7 @@ impl Outgoing {
     /// End the body (`data` is its last piece), send everything, and run the `finish`
     /// listeners.
     pub fn end(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.run_pending_drain();
         if self.ended {
             if data.is_empty() {
                 return Ok(());

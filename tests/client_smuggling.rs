@@ -148,3 +148,22 @@ fn a_user_transfer_coding_without_chunked_is_not_reused() {
     let got = after_a_follow_up(&server, &agent, &seen);
     assert_eq!(got, ["GET /next (0 bytes)"]);
 }
+
+#[test]
+fn a_client_write_past_the_high_water_mark_returns_false_and_drain_follows() {
+    let (server, seen) = recording_server();
+    let agent = keep_alive_agent();
+    let drained = Arc::new(Mutex::new(0));
+    let d = drained.clone();
+    send(&server, &agent, "POST", "/big", move |req| {
+        assert!(req.write(b"small").unwrap());
+        assert!(!req.write(&vec![b'x'; 64 * 1024]).unwrap());
+        req.on_drain(move || *d.lock().unwrap() += 1);
+        b""
+    });
+    assert_eq!(*drained.lock().unwrap(), 1);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [format!("POST /big ({} bytes)", 5 + 64 * 1024)]
+    );
+}

@@ -393,8 +393,10 @@ impl ClientRequest {
         }
     }
 
-    /// Write body bytes (chunked unless a length was set). Returns `false` above the 16 KiB
-    /// high-water mark, as Node.
+    /// Write body bytes (chunked unless a length was set). Blocks until the kernel has taken
+    /// them, as the server's [`ServerResponse::write`](crate::ServerResponse::write): `false`
+    /// says they passed the 16 KiB high-water mark, and the `drain` listeners then run at the
+    /// next `write`, `flush_headers` or `end`.
     pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
         self.check_live()?;
         if self.out.ended {
@@ -662,6 +664,13 @@ impl ClientRequest {
         }
         self.destroyed = true;
         let _ = self.fail(hang_up());
+    }
+
+    /// Run `f` at the next `write`, `flush_headers` or `end` after a `write` that returned
+    /// `false` (Node's `drain`).
+    pub fn on_drain(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
+        self.out.on_drain.push(Box::new(f));
+        self
     }
 
     /// Set the socket inactivity timeout; `callback` runs when it fires. The request is

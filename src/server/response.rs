@@ -318,9 +318,13 @@ impl ServerResponse {
         self.conn.response_started.store(true, Ordering::Release);
     }
 
-    /// Write body bytes. Returns `false` when they passed the 16 KiB high-water mark (they
-    /// were sent before this returns, and the `drain` listeners ran), as Node's `write`.
-    /// After `end`: `ERR_STREAM_WRITE_AFTER_END`.
+    /// Write body bytes. `write` blocks until the kernel has taken them (or buffers fewer
+    /// than 16 KiB to go out with the next write), so there is never anything to wait for:
+    /// `false` only tells that these bytes passed the 16 KiB high-water mark (Node's
+    /// `write` result), and the `drain` listeners registered by then run at the next
+    /// `write`, `flush_headers` or `end`, so Node's
+    /// `if !res.write(..) { res.on_drain(..) }` sees its drain. After `end`:
+    /// `ERR_STREAM_WRITE_AFTER_END`.
     pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
         if self.out.ended {
             return Err(Outgoing::write_after_end());
@@ -370,7 +374,8 @@ impl ServerResponse {
         self
     }
 
-    /// Run `f` after a `write` that returned `false` has been sent.
+    /// Run `f` at the next `write`, `flush_headers` or `end` after a `write` that returned
+    /// `false` (see [`write`](Self::write)).
     pub fn on_drain(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
         self.out.on_drain.push(Box::new(f));
         self
