@@ -595,6 +595,18 @@ pub struct IncomingMessage {
     after_close: Vec<Listener>,
     encoding: Option<String>,
     max_headers_count: usize,
+    /// The server's timer for the request it serves (`None` on a client response).
+    timer: Option<Arc<dyn RequestTimer>>,
+    /// `set_timeout` callbacks of a client response.
+    timeout_listeners: Vec<crate::TimeoutCallback>,
+    /// Told when the body has been read to its end (the server's request timer).
+    on_complete: Option<Box<dyn FnOnce() + Send>>,
+}
+
+/// The server's inactivity timer for one request (Node's `req.setTimeout`).
+pub(crate) trait RequestTimer: Send + Sync {
+    /// Arm it for `ms` (0 disarms), with a `timeout` listener of the request.
+    fn set_timeout(&self, ms: u64, listener: Option<crate::TimeoutCallback>);
 }
 
 impl fmt::Debug for IncomingMessage {
@@ -658,7 +670,19 @@ impl IncomingMessage {
             after_close: Vec::new(),
             encoding: None,
             max_headers_count,
+            timer: None,
+            timeout_listeners: Vec::new(),
+            on_complete: None,
         }
+    }
+
+    pub(crate) fn set_timer(&mut self, timer: Arc<dyn RequestTimer>) {
+        self.timer = Some(timer);
+    }
+
+    /// `f` runs once the body has been read to its end.
+    pub(crate) fn on_complete(&mut self, f: Box<dyn FnOnce() + Send>) {
+        self.on_complete = Some(f);
     }
 
     pub(crate) fn set_done_hook(&mut self, hook: DoneHook) {
@@ -750,12 +774,30 @@ impl IncomingMessage {
         self.head.upgrade
     }
 
-    /// Set the socket's inactivity timeout (Node's `message.setTimeout`).
-    pub fn set_timeout(&self, ms: u64) -> io::Result<()> {
+    /// Node's `message.setTimeout(ms, cb)`: an inactivity timer of `ms` on the socket.
+    /// `ms` = 0 disarms it.
+    ///
+    /// - On a request a server serves: when no byte has moved for `ms`, `callback` runs
+    ///   while the request's body is not yet complete (Node emits `timeout` on an
+    ///   incomplete request only), together with the response's and the server's `timeout`
+    ///   listeners; with none of them, the socket is destroyed. Once per silence; it ends
+    ///   with the response.
+    /// - On a client's response: a body read that waits `ms` runs `callback` (once per
+    ///   silence) and goes on waiting; without a callback it fails with `ETIMEDOUT`.
+    pub fn set_timeout(
+        &mut self,
+        ms: u64,
+        callback: Option<crate::TimeoutCallback>,
+    ) -> io::Result<()> {
+        if let Some(timer) = &self.timer {
+            timer.set_timeout(ms, callback);
+            return Ok(());
+        }
         self.socket.set_timeout(ms)?;
         if let Body::Conn(r, _) = &self.body {
             lock(r).inactivity = (ms > 0).then(|| Duration::from_millis(ms));
         }
+        self.timeout_listeners.extend(callback);
         Ok(())
     }
 
@@ -875,6 +917,9 @@ impl IncomingMessage {
     fn finish_body(&mut self, trailers: Option<RawHeaders>) {
         self.body = Body::Done;
         self.complete = true;
+        if let Some(f) = self.on_complete.take() {
+            f();
+        }
         if let Some(raw) = trailers {
             self.trailers = Headers::from_raw(&raw, self.max_headers_count);
             self.raw_trailers = raw;
@@ -942,7 +987,19 @@ impl Read for IncomingMessage {
             if r.seq != seq {
                 Ok((0, None, true))
             } else {
-                match r.read_body(buf) {
+                let mut read = r.read_body(buf);
+                if matches!(read, Err(ReadError::Inactive)) && !self.timeout_listeners.is_empty() {
+                    // Node emits `timeout` and the read goes on: once per silence
+                    for f in &self.timeout_listeners {
+                        f(&self.socket);
+                    }
+                    if !self.socket.is_destroyed() {
+                        let kept = r.inactivity.take();
+                        read = r.read_body(buf);
+                        r.inactivity = kept;
+                    }
+                }
+                match read {
                     Ok(0) => {
                         let t = r.take_trailers();
                         Ok((0, t, true))

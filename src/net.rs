@@ -56,6 +56,10 @@ struct Inner {
     tcp_keep_alive: AtomicU64,
     /// The send timeout in force, in µs (0 = none).
     write_timeout_us: AtomicU64,
+    /// Reads and writes stamp [`Inner::last_io`] (someone watches for inactivity).
+    watch_io: AtomicBool,
+    /// When bytes last moved, in µs since [`epoch`].
+    last_io: AtomicU64,
     agent_remove: Mutex<Option<AgentHook>>,
 }
 
@@ -97,6 +101,8 @@ impl Socket {
                 timeout_gen: AtomicU64::new(0),
                 tcp_keep_alive: AtomicU64::new(0),
                 write_timeout_us: AtomicU64::new(0),
+                watch_io: AtomicBool::new(false),
+                last_io: AtomicU64::new(0),
                 agent_remove: Mutex::new(None),
             }),
         }
@@ -323,6 +329,27 @@ impl Socket {
         self.inner.write_timeout_us.store(us, Ordering::Relaxed);
     }
 
+    /// From now on reads and writes record when bytes last moved; returns now.
+    pub(crate) fn watch_io(&self) -> Instant {
+        let now = Instant::now();
+        self.inner.last_io.store(stamp(now), Ordering::Relaxed);
+        self.inner.watch_io.store(true, Ordering::Relaxed);
+        now
+    }
+
+    /// When bytes last moved (since [`Socket::watch_io`]).
+    pub(crate) fn last_io(&self) -> Instant {
+        epoch() + Duration::from_micros(self.inner.last_io.load(Ordering::Relaxed))
+    }
+
+    fn moved(&self, n: usize) {
+        if n > 0 && self.inner.watch_io.load(Ordering::Relaxed) {
+            self.inner
+                .last_io
+                .store(stamp(Instant::now()), Ordering::Relaxed);
+        }
+    }
+
     /// The send timeout in force.
     pub(crate) fn write_timeout(&self) -> Option<Duration> {
         match self.inner.write_timeout_us.load(Ordering::Relaxed) {
@@ -464,28 +491,42 @@ impl Socket {
     }
 }
 
+/// The instant activity stamps count from.
+fn epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn stamp(t: Instant) -> u64 {
+    t.saturating_duration_since(epoch()).as_micros() as u64
+}
+
 impl Read for &Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match &self.inner.stream {
+        let n = match &self.inner.stream {
             Stream::Tcp(s) => (&*s).read(buf),
             #[cfg(unix)]
             Stream::Unix(s) => (&*s).read(buf),
             Stream::User(t) => t.read(buf),
-        }
+        }?;
+        self.moved(n);
+        Ok(n)
     }
 }
 
 impl Write for &Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &self.inner.stream {
+        let n = match &self.inner.stream {
             Stream::Tcp(s) => (&*s).write(buf),
             #[cfg(unix)]
             Stream::Unix(s) => (&*s).write(buf),
             Stream::User(t) => t.write(buf),
-        }
+        }?;
+        self.moved(n);
+        Ok(n)
     }
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match &self.inner.stream {
+        let n = match &self.inner.stream {
             Stream::Tcp(s) => (&*s).write_vectored(bufs),
             #[cfg(unix)]
             Stream::Unix(s) => (&*s).write_vectored(bufs),
@@ -493,7 +534,9 @@ impl Write for &Socket {
                 Some(b) => t.write(b),
                 None => Ok(0),
             },
-        }
+        }?;
+        self.moved(n);
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
         match &self.inner.stream {

@@ -308,7 +308,6 @@ pub(crate) struct Outgoing {
     trailers: Vec<(String, String)>,
     failed: Option<io::ErrorKind>,
     pub on_finish: Vec<Listener>,
-    pub on_close: Vec<Listener>,
     pub on_drain: Vec<Listener>,
     /// Body bytes accepted so far.
     pub body_bytes: u64,
@@ -334,7 +333,6 @@ impl Outgoing {
             trailers: Vec::new(),
             failed: None,
             on_finish: Vec::new(),
-            on_close: Vec::new(),
             on_drain: Vec::new(),
             body_bytes: 0,
             send_budget: socket.write_timeout(),
@@ -568,13 +566,6 @@ impl Outgoing {
     fn finish(&mut self) {
         self.finished = true;
         for f in self.on_finish.iter_mut() {
-            f();
-        }
-    }
-
-    /// Run the `close` listeners once.
-    pub fn close(&mut self) {
-        for mut f in std::mem::take(&mut self.on_close) {
             f();
         }
     }

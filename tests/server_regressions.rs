@@ -86,8 +86,8 @@ fn keep_alive_timeout_still_applies_after_res_set_timeout_0() {
 // Regression (found in review): the same through `req.set_timeout(0)` (IncomingMessage::set_timeout).
 #[test]
 fn keep_alive_timeout_still_applies_after_req_set_timeout_0() {
-    idle_connection_closes_after(|req, mut res| {
-        req.set_timeout(0).unwrap();
+    idle_connection_closes_after(|mut req, mut res| {
+        req.set_timeout(0, None).unwrap();
         res.end(b"ok").unwrap();
     });
 }

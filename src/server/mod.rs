@@ -4,6 +4,7 @@
 mod conn;
 mod pool;
 mod response;
+mod watchdog;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -357,21 +357,38 @@ impl ServerResponse {
         r
     }
 
-    /// Set the socket's inactivity timeout; `callback` runs when it fires (then the socket
-    /// is not destroyed automatically, as Node).
+    /// Node's `res.setTimeout(ms, cb)`: an inactivity timer of `ms` on the socket for this
+    /// response. When no byte has moved for `ms` (while the handler works, reads or
+    /// writes), `callback` runs (once per silence) and the socket is left alone; without a
+    /// `timeout` listener anywhere (response, request, server) the socket is destroyed. The
+    /// timer and its listeners end with the response: the next request on the connection
+    /// starts without them. `ms` = 0 disarms it.
     pub fn set_timeout(&mut self, ms: u64, callback: Option<TimeoutCallback>) -> io::Result<()> {
-        self.out.socket.set_timeout(ms)?;
         if let Some(cb) = callback {
             self.conn.add_timeout_listener(cb);
         }
+        self.conn.arm_timer(ms);
         Ok(())
     }
 
-    /// Run `f` when the response is done with: after `finish`, or when the connection
-    /// failed first.
+    /// Run `f` when the response is done with: after `finish`, when the connection failed
+    /// first, or when the client closed the connection while the handler still works
+    /// (checked every 100 ms while a `close` listener waits; a request body the handler has
+    /// not read hides a close until it is read). Node's `res.on('close')`.
     pub fn on_close(&mut self, f: impl FnMut() + Send + 'static) -> &mut Self {
-        self.out.on_close.push(Box::new(f));
+        self.conn.add_close_listener(Box::new(f));
         self
+    }
+
+    /// Whether the client has gone: the socket was destroyed or the peer closed it (a
+    /// long handler can poll this and stop its work). The `close` listeners run when this
+    /// first sees it.
+    pub fn is_closed(&self) -> bool {
+        let gone = self.conn.client_gone();
+        if gone {
+            self.conn.fire_close();
+        }
+        gone
     }
 
     /// Run `f` at the next `write`, `flush_headers` or `end` after a `write` that returned
@@ -389,7 +406,7 @@ impl ServerResponse {
         let keep =
             self.keep_alive && !self.out.failed() && self.out.finished && !self.out.came_short();
         self.conn.response_done(keep);
-        self.out.close();
+        self.conn.fire_close();
     }
 }
 
