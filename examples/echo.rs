@@ -39,6 +39,9 @@ fn tunnel_line(event: &str, req: &IncomingMessage, head: &[u8]) -> String {
     out
 }
 
+/// The largest body echoed; a longer one is answered `413` (a body is held in memory whole).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
 fn main() {
     let mut port: u16 = 0;
     let mut args = std::env::args().skip(1);
@@ -53,10 +56,16 @@ fn main() {
     }
     let server = Server::new();
     server.on_request(|mut req, mut res| {
-        let mut body = Vec::new();
-        if std::io::Read::read_to_end(&mut req, &mut body).is_err() {
-            return; // the server has answered the bad body (400/408) already
-        }
+        let body = match req.read_to_end_limited(MAX_BODY) {
+            Ok(body) => body,
+            Err(e) if e.code() == "ERR_HTTP_BODY_TOO_LARGE" => {
+                res.set_status_code(413);
+                let _ = res.set_header("Connection", "close");
+                let _ = res.end(b"");
+                return;
+            }
+            Err(_) => return, // the server has answered the bad body (400/408) already
+        };
         let mut out = String::from("{");
         json::key(&mut out, true, "body");
         json::string(&mut out, &String::from_utf8_lossy(&body));

@@ -15,7 +15,7 @@
 //!
 //! // Node: http.createServer((req, res) => { ... }).listen(0, '127.0.0.1')
 //! let server = stdhttp::create_server(|mut req, mut res| {
-//!     let body = req.text().unwrap_or_default();
+//!     let body = req.text_limited(1 << 20).unwrap_or_default(); // at most 1 MiB held
 //!     res.set_header("Content-Type", "text/plain").unwrap();
 //!     res.end(format!("{} {} got {:?}", req.method().unwrap_or(""), req.url(), body).as_bytes())
 //!         .unwrap();
