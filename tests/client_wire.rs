@@ -539,3 +539,19 @@ fn expect_continue_head_is_sent_at_once_and_chunked() {
     let all = String::from_utf8_lossy(&server.received(0)).into_owned();
     assert!(all.ends_with("\r\n\r\n4\r\ndata\r\n0\r\n\r\n"), "{all:?}");
 }
+
+/// Node 20 sends the head at once for any `Expect` (not only `100-continue`).
+#[test]
+fn any_expect_header_sends_the_head_before_the_body() {
+    let server = RawServer::start(|c: &mut Conn| {
+        let _ = c.read_for(Duration::from_millis(400));
+        c.write(OK);
+    });
+    let req = request(local(server.port()).method("POST").header("Expect", "foo")).unwrap();
+    let head = server.received_at_least(0, 20);
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("POST / HTTP/1.1\r\n"), "{head:?}");
+    assert!(head.contains("Expect: foo\r\n"), "{head:?}");
+    assert!(req.headers_sent());
+    drop(req);
+}
