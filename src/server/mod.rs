@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod conn;
+mod conn_state;
 mod pool;
 mod response;
 mod watchdog;
@@ -23,7 +24,7 @@ pub use response::{ServerResponse, TimeoutCallback};
 use crate::message::IncomingMessage;
 use crate::net::Socket;
 use crate::Error;
-use conn::lock;
+use conn_state::lock;
 use pool::{Pool, PoolConfig};
 
 /// `server.timeout` (socket inactivity), from the seed documents: 120 000 ms. (Node 20: 0.)

@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use super::conn::lock;
+use super::conn_state::lock;
 
 pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
 

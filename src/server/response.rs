@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::conn::ConnState;
+use super::conn_state::ConnState;
 use crate::net::Socket;
 use crate::outgoing::{HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};

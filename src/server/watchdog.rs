@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::conn::{lock, ConnState};
+use super::conn_state::{lock, ConnState};
 
 /// How often a busy response's client is checked for a close.
 pub(crate) const DISCONNECT_POLL: Duration = Duration::from_millis(100);
