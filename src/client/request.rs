@@ -11,6 +11,7 @@ use super::options::{AgentChoice, RequestOptions};
 use crate::message::{HeadData, HeadPolicy, IncomingMessage, ReadError, Reader};
 use crate::net::Socket;
 use crate::outgoing::{HeaderValue, Outgoing};
+use crate::proto::canned;
 use crate::proto::encode::{self, CRLF};
 use crate::proto::framing::{self, BodyFraming};
 use crate::Error;
@@ -198,11 +199,10 @@ impl ClientRequest {
             out.headers.set("Authorization", HeaderValue::One(auth))?;
         }
         let expects = out.headers.has("expect");
-        let expect_continue = out.headers.get("expect").is_some_and(|v| {
-            v.values()
-                .iter()
-                .any(|s| s.to_ascii_lowercase().contains("100-continue"))
-        });
+        let expect_continue = out
+            .headers
+            .get("expect")
+            .is_some_and(|v| v.values().iter().any(|s| canned::expects_continue(s)));
         let timeout = opts.get_timeout().or_else(|| {
             (agent.options().timeout > 0).then(|| Duration::from_millis(agent.options().timeout))
         });
@@ -781,18 +781,7 @@ impl ClientRequest {
 
 /// The server's `Keep-Alive: timeout=N` in ms.
 fn keep_alive_hint(head: &HeadData) -> Option<u64> {
-    let v = head.joined("keep-alive")?;
-    v.split(',').find_map(|part| {
-        let (k, val) = part.split_once('=')?;
-        if k.trim().eq_ignore_ascii_case("timeout") {
-            val.trim()
-                .parse::<u64>()
-                .ok()
-                .map(|s| s.saturating_mul(1000))
-        } else {
-            None
-        }
-    })
+    canned::keep_alive_timeout_ms(&head.joined("keep-alive")?)
 }
 
 crate::outgoing::impl_io_write!(ClientRequest);

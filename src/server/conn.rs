@@ -8,28 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::response::{push_date_line, RequestInfo, ServerResponse};
 use super::conn_state::{lock, ConnState, RequestTimerOf};
+use super::response::{push_date_line, RequestInfo, ServerResponse};
 use super::{Handlers, ServerInner};
 use crate::message::{HeadPolicy, IncomingMessage, ReadError, Reader};
 use crate::net::Socket;
 use crate::parser::{BodyFraming, Kind, Limits};
+use crate::proto::canned::{self, Refusal};
 use crate::proto::headers::list_has_token;
 use crate::Error;
-
-/// Node's exact default answers to a client error.
-pub(crate) fn client_error_bytes(code: &str) -> &'static [u8] {
-    match code {
-        "HPE_HEADER_OVERFLOW" => {
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
-        }
-        "HPE_CHUNK_EXTENSIONS_OVERFLOW" | "ERR_HTTP_BODY_TOO_LARGE" => {
-            b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
-        }
-        "ERR_HTTP_REQUEST_TIMEOUT" => b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
-        _ => b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n",
-    }
-}
 
 fn request_timeout_error() -> Error {
     Error::new("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout")
@@ -39,7 +26,7 @@ fn request_timeout_error() -> Error {
 fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Error) {
     if handlers.client_error.is_empty() {
         if !conn.response_started.swap(true, Ordering::AcqRel) {
-            let _ = socket.write_all_vectored(&[client_error_bytes(err.code())]);
+            let _ = socket.write_all_vectored(&[canned::client_error(err.code())]);
         }
         socket.destroy();
     } else {
@@ -268,9 +255,9 @@ pub(crate) fn serve(
         }
 
         let refusal = if head.host_missing {
-            Some("400 Bad Request")
+            Some(Refusal::HostMissing)
         } else if s.max_requests > 0 && served > s.max_requests {
-            Some("503 Service Unavailable")
+            Some(Refusal::TooManyRequests)
         } else {
             None
         };
@@ -279,7 +266,7 @@ pub(crate) fn serve(
                 let err = crate::message::body_too_large(s.max_body_size);
                 if handlers.client_error.is_empty() {
                     conn.response_started.store(true, Ordering::Release);
-                    let _ = socket.write_all_vectored(&[client_error_bytes(err.code())]);
+                    let _ = socket.write_all_vectored(&[canned::client_error(err.code())]);
                     linger_close(&socket);
                     return finish(&server, &socket, id);
                 }
@@ -287,18 +274,9 @@ pub(crate) fn serve(
                 return after_client_error(&server, &handlers, &socket, id);
             }
         }
-        if let Some(status) = refusal {
-            // Node's automatic answers: an empty chunked body, then close (Node's 400 has
-            // Connection before Date, its 503 Date before Connection)
-            let mut bytes = format!("HTTP/1.1 {status}\r\n").into_bytes();
-            if head.host_missing {
-                bytes.extend_from_slice(b"Connection: close\r\n");
-                push_date_line(&mut bytes);
-            } else {
-                push_date_line(&mut bytes);
-                bytes.extend_from_slice(b"Connection: close\r\n");
-            }
-            bytes.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        if let Some(why) = refusal {
+            let mut bytes = Vec::with_capacity(128);
+            canned::refusal(&mut bytes, why, push_date_line);
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);
             return finish(&server, &socket, id);
@@ -314,7 +292,7 @@ pub(crate) fn serve(
         } else {
             None
         };
-        let expects_continue = expect.as_deref().is_some_and(is_100_continue);
+        let expects_continue = expect.as_deref().is_some_and(canned::expects_continue);
         let te_chunked = head
             .joined("te")
             .is_some_and(|v| list_has_token(&v, "chunked"));
@@ -350,7 +328,7 @@ pub(crate) fn serve(
         let mut res = ServerResponse::new(socket.clone(), info, conn.clone());
 
         match expect {
-            Some(e) if is_100_continue(&e) => {
+            Some(e) if canned::expects_continue(&e) => {
                 if let Some(f) = handlers.check_continue.first() {
                     f(req, res);
                 } else {
@@ -410,34 +388,5 @@ fn dispatch(handlers: &Handlers, req: IncomingMessage, res: ServerResponse) {
     match handlers.request.as_ref() {
         Some(f) => f(req, res),
         None => drop((req, res)),
-    }
-}
-
-/// `Expect` contains the token `100-continue` (Node: `(^|\W)100-continue($|\W)`,
-/// case-insensitive).
-fn is_100_continue(v: &str) -> bool {
-    let lower = v.to_ascii_lowercase();
-    let b = lower.as_bytes();
-    let pat = b"100-continue";
-    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    (0..b.len().saturating_sub(pat.len() - 1)).any(|i| {
-        b[i..].starts_with(pat)
-            && (i == 0 || !word(b[i - 1]))
-            && b.get(i + pat.len()).is_none_or(|&c| !word(c))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_100_continue;
-
-    #[test]
-    fn expect_100_continue_matches_as_a_word() {
-        assert!(is_100_continue("100-continue"));
-        assert!(is_100_continue("100-Continue"));
-        assert!(is_100_continue("foo, 100-continue"));
-        assert!(!is_100_continue("100-continuex"));
-        assert!(!is_100_continue("x100-continue"));
-        assert!(!is_100_continue("200-ok"));
     }
 }

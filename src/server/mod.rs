@@ -833,10 +833,6 @@ impl Server {
 /// was on its way (it is answered with `Connection: close`) before they are closed.
 pub const CLOSE_IDLE_GRACE: Duration = Duration::from_millis(100);
 
-/// The bytes sent to a connection the server has no room for.
-const SHED_RESPONSE: &[u8] =
-    b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-
 fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inherited) {
     let accept = |bound: &Bound| match bound {
         Bound::Tcp(l) => l.accept().map(|(s, _)| {
@@ -944,7 +940,7 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
     });
     if pool.submit(job).is_err() {
         let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
-        let _ = socket.write_all_vectored(&[SHED_RESPONSE]);
+        let _ = socket.write_all_vectored(&[crate::proto::canned::SHED]);
         socket.destroy();
         inner.forget(id);
     }

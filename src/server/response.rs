@@ -238,7 +238,7 @@ impl ServerResponse {
         self.continue_sent = true;
         self.out
             .socket
-            .write_all_vectored(&[b"HTTP/1.1 100 Continue\r\n\r\n"])
+            .write_all_vectored(&[crate::proto::canned::CONTINUE])
             .map_err(Error::from)
     }
 
@@ -288,13 +288,11 @@ impl ServerResponse {
             if keep_alive && !self.req.last_allowed {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
                 if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
-                    head.extend_from_slice(b"Keep-Alive: timeout=");
-                    encode::put_dec(&mut head, secs);
-                    if let Some(max) = self.req.keep_alive_max {
-                        head.extend_from_slice(b", max=");
-                        encode::put_dec(&mut head, u64::from(max));
-                    }
-                    head.extend_from_slice(CRLF);
+                    crate::proto::canned::write_keep_alive(
+                        &mut head,
+                        secs,
+                        self.req.keep_alive_max,
+                    );
                 }
             } else {
                 head.extend_from_slice(b"Connection: close\r\n");
