@@ -113,6 +113,16 @@ impl From<ReadError> for Error {
     }
 }
 
+/// What [`Reader::poll_head`] found.
+pub(crate) enum Poll {
+    /// A whole head.
+    Head(HeadData),
+    /// Not all of it yet.
+    Pending,
+    /// The peer closed between messages (or the message closed the connection).
+    Closed,
+}
+
 /// How the caller wants the head handled, decided when it arrives.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct HeadPolicy {
@@ -269,21 +279,7 @@ impl Reader {
         if self.eof {
             return Ok(0);
         }
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
-        if self.buf.len() - self.end < 1024 {
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            if self.buf.len() - self.end < 1024 {
-                let grow = FIRST_READ.max(self.buf.len());
-                self.buf.resize(self.buf.len() + grow, 0);
-            }
-        }
+        self.make_room();
         loop {
             let now = Instant::now();
             let remaining = match self.deadline {
@@ -374,6 +370,120 @@ impl Reader {
     /// Wait for the next message's head. `Ok(None)` means the peer closed the connection
     /// cleanly between messages.
     pub fn read_head(&mut self, policy: HeadPolicy) -> Result<Option<HeadData>, ReadError> {
+        self.begin_head(policy);
+        loop {
+            if self.start < self.end && self.first_byte.is_none() {
+                self.mark_first_byte();
+            }
+            self.parse_buffered()?;
+            if let Some(head) = self.progress.head.take() {
+                return Ok(Some(head));
+            }
+            if self.parser.is_closed() {
+                return Ok(None);
+            }
+            if self.fill()? == 0 {
+                return match self.parser.finish(&mut self.progress) {
+                    Ok(()) => Ok(None),
+                    Err(e) => Err(ReadError::Parse(Error::from(e))),
+                };
+            }
+            if self.first_byte.is_none() {
+                self.mark_first_byte();
+            }
+        }
+    }
+
+    /// The next message's head from what is buffered, and (when `may_read`) one read that
+    /// does not wait: the parser keeps its place between calls, so a head that trickles in
+    /// costs no thread while it waits. `Ok(Poll::Pending)`: not all of it is here yet.
+    pub fn poll_head(&mut self, policy: HeadPolicy, may_read: bool) -> Result<Poll, ReadError> {
+        self.begin_head(policy);
+        let mut may_read = may_read;
+        loop {
+            if self.start < self.end && self.first_byte.is_none() {
+                self.mark_first_byte();
+            }
+            self.parse_buffered()?;
+            if let Some(head) = self.progress.head.take() {
+                return Ok(Poll::Head(head));
+            }
+            if self.parser.is_closed() {
+                return Ok(Poll::Closed);
+            }
+            if !may_read {
+                return Ok(Poll::Pending);
+            }
+            may_read = false;
+            match self.fill_now()? {
+                None => return Ok(Poll::Pending),
+                Some(0) => {
+                    return match self.parser.finish(&mut self.progress) {
+                        Ok(()) => Ok(Poll::Closed),
+                        Err(e) => Err(ReadError::Parse(Error::from(e))),
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Give the read buffer back while nothing is buffered (a connection parked between
+    /// requests holds no buffer).
+    pub fn release_buffer(&mut self) {
+        if self.start == self.end {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Make room for a read at the end of the buffer.
+    fn make_room(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.buf.len() - self.end < 1024 {
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.buf.len() - self.end < 1024 {
+                let grow = FIRST_READ.max(self.buf.len());
+                self.buf.resize(self.buf.len() + grow, 0);
+            }
+        }
+    }
+
+    /// One read that does not wait: `None` when nothing is there.
+    fn fill_now(&mut self) -> Result<Option<usize>, ReadError> {
+        if self.eof {
+            return Ok(Some(0));
+        }
+        self.make_room();
+        loop {
+            match self.socket.read_now(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(Some(0));
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(Some(n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) => {
+                    self.eof = true;
+                    return Err(ReadError::Io(e));
+                }
+            }
+        }
+    }
+
+    fn begin_head(&mut self, policy: HeadPolicy) {
         self.progress = Progress {
             policy,
             upgrade_connect_only: self.connect_is_upgrade,
@@ -395,27 +505,6 @@ impl Reader {
         }
         if self.parser.is_idle() {
             self.first_byte = None;
-        }
-        loop {
-            if self.start < self.end && self.first_byte.is_none() {
-                self.mark_first_byte();
-            }
-            self.parse_buffered()?;
-            if let Some(head) = self.progress.head.take() {
-                return Ok(Some(head));
-            }
-            if self.parser.is_closed() {
-                return Ok(None);
-            }
-            if self.fill()? == 0 {
-                return match self.parser.finish(&mut self.progress) {
-                    Ok(()) => Ok(None),
-                    Err(e) => Err(ReadError::Parse(Error::from(e))),
-                };
-            }
-            if self.first_byte.is_none() {
-                self.mark_first_byte();
-            }
         }
     }
 

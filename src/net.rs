@@ -373,6 +373,36 @@ impl Socket {
         }
     }
 
+    /// Read what is there without waiting (`WouldBlock` when nothing is).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        let n = match &self.inner.stream {
+            Stream::Tcp(s) => crate::sys::recv_now(s.as_raw_fd(), buf),
+            Stream::Unix(s) => crate::sys::recv_now(s.as_raw_fd(), buf),
+            Stream::User(_) => Err(io::ErrorKind::WouldBlock.into()),
+        }?;
+        self.moved(n);
+        Ok(n)
+    }
+
+    /// Elsewhere there is no parked wait: a read that does not wait is never asked for.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn read_now(&self, _buf: &mut [u8]) -> io::Result<usize> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+
+    /// The descriptor to register in the readiness set (TCP and Unix sockets only).
+    #[cfg(unix)]
+    pub(crate) fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        match &self.inner.stream {
+            Stream::Tcp(s) => Some(s.as_raw_fd()),
+            Stream::Unix(s) => Some(s.as_raw_fd()),
+            Stream::User(_) => None,
+        }
+    }
+
     /// Without `MSG_DONTWAIT`, an idle connection can only be assumed quiet.
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub(crate) fn peek_idle(&self) -> crate::sys::Peek {

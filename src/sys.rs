@@ -32,6 +32,137 @@ mod ffi {
             len: *mut u32,
         ) -> c_int;
     }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    extern "C" {
+        pub fn epoll_create1(flags: c_int) -> c_int;
+        pub fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut super::EpollEvent)
+            -> c_int;
+        pub fn epoll_wait(
+            epfd: c_int,
+            events: *mut super::EpollEvent,
+            maxevents: c_int,
+            timeout: c_int,
+        ) -> c_int;
+    }
+}
+
+/// `struct epoll_event` (packed on x86-64, as the kernel's).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
+#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+#[derive(Clone, Copy)]
+pub(crate) struct EpollEvent {
+    events: u32,
+    data: u64,
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl EpollEvent {
+    pub const EMPTY: EpollEvent = EpollEvent { events: 0, data: 0 };
+
+    /// The token the fd was registered with.
+    pub fn token(&self) -> u64 {
+        self.data
+    }
+}
+
+/// The kernel's readiness set (epoll): connections wait here between requests, each
+/// registered for one wake-up at a time (`EPOLLONESHOT`), so exactly one worker takes a
+/// connection that became readable.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) struct Epoll {
+    fd: std::os::fd::OwnedFd,
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl Epoll {
+    const CLOEXEC: i32 = 0o2_000_000;
+    const CTL_ADD: i32 = 1;
+    const CTL_DEL: i32 = 2;
+    const CTL_MOD: i32 = 3;
+    /// Readable, the peer's half-close, for one wake-up.
+    const ONE_READ: u32 = 0x001 | 0x2000 | (1 << 30);
+    /// Readable, level-triggered (the wake-up fd every worker sees).
+    const ALWAYS_READ: u32 = 0x001;
+
+    pub fn new() -> io::Result<Epoll> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: epoll_create1 takes only flags; a non-negative result is a new fd we own.
+        let fd = unsafe { ffi::epoll_create1(Self::CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by epoll_create1 and nothing else owns it.
+        Ok(Epoll {
+            fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    fn ctl(&self, op: i32, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let mut ev = EpollEvent {
+            events,
+            data: token,
+        };
+        // SAFETY: both fds are open; `ev` is a live epoll_event for the duration of the call.
+        let rc = unsafe { ffi::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut ev) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    /// Watch `fd` for one wake-up when it becomes readable (or the peer closes).
+    pub fn add_once(&self, fd: RawFd, token: u64) -> io::Result<()> {
+        self.ctl(Self::CTL_ADD, fd, Self::ONE_READ, token)
+    }
+
+    /// Watch `fd` for every wake-up while it is readable (never re-armed).
+    pub fn add_always(&self, fd: RawFd, token: u64) -> io::Result<()> {
+        self.ctl(Self::CTL_ADD, fd, Self::ALWAYS_READ, token)
+    }
+
+    /// Arm `fd` for its next wake-up (reported at once when it is readable now).
+    pub fn rearm(&self, fd: RawFd, token: u64) -> io::Result<()> {
+        self.ctl(Self::CTL_MOD, fd, Self::ONE_READ, token)
+    }
+
+    /// Stop watching `fd`.
+    pub fn remove(&self, fd: RawFd) -> io::Result<()> {
+        self.ctl(Self::CTL_DEL, fd, 0, 0)
+    }
+
+    /// Wait up to `timeout_ms` (-1: forever) for ready fds; how many `events` were filled.
+    pub fn wait(&self, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        let max = events.len().min(i32::MAX as usize) as i32;
+        // SAFETY: `events` is a live, writable buffer of `max` epoll_event structs.
+        let n =
+            unsafe { ffi::epoll_wait(self.fd.as_raw_fd(), events.as_mut_ptr(), max, timeout_ms) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                return Ok(0);
+            }
+            return Err(e);
+        }
+        Ok(n as usize)
+    }
+}
+
+/// `recv` without waiting (`MSG_DONTWAIT`), whatever the socket's blocking mode: the
+/// parked-connection wait reads what is there and goes back to the readiness set.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn recv_now(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    const MSG_DONTWAIT: i32 = 0x40;
+    // SAFETY: `fd` is an open socket; the buffer is live and writable for `buf.len()` bytes.
+    let n = unsafe { ffi::recv(fd, buf.as_mut_ptr().cast(), buf.len(), MSG_DONTWAIT) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]

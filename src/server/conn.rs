@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::conn_state::{lock, ConnState, RequestTimerOf};
 use super::response::{push_date_line, RequestInfo, ServerResponse};
 use super::{Handlers, ServerInner};
-use crate::message::{HeadPolicy, IncomingMessage, ReadError, Reader};
+use crate::message::{HeadData, HeadPolicy, IncomingMessage, Poll, ReadError, Reader};
 use crate::net::Socket;
 use crate::parser::{BodyFraming, Kind, Limits};
 use crate::proto::canned::{self, Refusal};
@@ -74,163 +74,443 @@ struct Settings {
     max_body_size: u64,
 }
 
-/// Serve one connection until it closes.
-pub(crate) fn serve(
+/// Where a connection is in its life. A connection is served in exchanges: it waits for a
+/// head (`New` before its first request, `Idle` between requests, `ReadingHead` once a
+/// head's first byte is in), runs one exchange, and goes back to waiting or ends.
+///
+/// ```text
+///   New ──┐          ┌──────────── keep-alive ─────────────┐
+///         ├─> ReadingHead ──head──> InExchange ──┬─> Idle ─┘
+///   Idle ─┘        │                   │         ├─> Upgraded (the socket is the listener's)
+///                  └─ error/timeout ───┴─────────┴─> Closed
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ConnPhase {
+    /// Accepted; no byte of a first request yet.
+    New,
+    /// Bytes of a head are in, not all of it.
+    ReadingHead,
+    /// A request is being answered.
+    InExchange,
+    /// Between requests (a keep-alive connection): parked, or its thread waits.
+    Idle,
+    /// Handed to an `upgrade`/`connect` listener.
+    Upgraded,
+    /// Done.
+    Closed,
+}
+
+/// Why a connection did not carry another request: decided in one place per exchange (the
+/// response's head, then what the exchange left behind), and shown in `Debug`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CloseReason {
+    /// The request said `Connection: close`.
+    RequestAsked,
+    /// An HTTP/1.0 request without `Connection: keep-alive`.
+    Http10,
+    /// The response's body is delimited by the close.
+    CloseDelimitedBody,
+    /// The handler set `Connection: close`.
+    UserHeader,
+    /// The request expected `100 Continue` and it was not sent (its body may follow).
+    ContinueNotSent,
+    /// `server.close()` was called.
+    ServerClosing,
+    /// `max_requests_per_socket` was reached.
+    MaxRequests,
+    /// Writing the response failed (or it ended short of its `Content-Length`).
+    WriteFailed,
+    /// The request's unread body was longer than `drain_limit`.
+    BodyNotDrained,
+    /// A timeout (headers, request, keep-alive idle, inactivity).
+    Timeout,
+    /// The request could not be parsed (or was refused: 400, 413, 431, 503).
+    ParseError,
+    /// The peer closed, or the socket was destroyed.
+    PeerClosed,
+}
+
+/// What waiting for a head gave.
+pub(crate) enum Wait {
+    /// A whole head, when its first byte came, and its message number.
+    Head(HeadData, Instant, u64),
+    /// Not all of it yet (parked waiting only).
+    Pending,
+    /// The connection ends.
+    Done(CloseReason),
+}
+
+/// How an exchange ended.
+pub(crate) enum After {
+    /// Ready for the next request.
+    KeepAlive,
+    /// Close the connection.
+    Close(CloseReason),
+    /// The socket belongs to someone else now (upgrade, CONNECT, a `clientError` listener).
+    HandedOver,
+}
+
+/// One connection: its settings, reader and shared state, and where it is in its life.
+pub(crate) struct Conn {
     server: Arc<ServerInner>,
-    socket: Socket,
-    accepted: Instant,
-    idle: Arc<AtomicBool>,
+    handlers: Arc<Handlers>,
+    s: Settings,
+    pub socket: Socket,
+    state: Arc<ConnState>,
+    reader: Arc<Mutex<Reader>>,
     id: u64,
-    inherited: super::Inherited,
-) {
-    let handlers = server.handlers();
-    let c = &server.config;
-    let s = Settings {
-        timeout: ms(c.timeout.load(Ordering::Relaxed)),
-        headers_timeout: ms(c.headers_timeout.load(Ordering::Relaxed)),
-        request_timeout: ms(c.request_timeout.load(Ordering::Relaxed)),
-        keep_alive_timeout: c.keep_alive_timeout.load(Ordering::Relaxed),
-        max_requests: c.max_requests_per_socket.load(Ordering::Relaxed),
-        max_headers_count: c.max_headers_count.load(Ordering::Relaxed) as usize,
-        drain_limit: c.drain_limit.load(Ordering::Relaxed),
-        max_body_size: c.max_body_size.load(Ordering::Relaxed),
-    };
-    let limits = Limits {
-        max_header_size: c.max_header_size.load(Ordering::Relaxed) as usize,
-        max_headers_count: s.max_headers_count,
-        ..Limits::default()
-    };
-    // a TCP connection starts with the options its listener was primed with
-    if inherited.write != Some(s.timeout) {
-        let _ = socket.set_write_timeout(s.timeout);
-    } else {
-        socket.assume_write_timeout(s.timeout);
+    idle: Arc<AtomicBool>,
+    accepted: Instant,
+    served: u64,
+    take_upgrade: bool,
+    pub phase: ConnPhase,
+    /// A `timeout` listener kept the socket during this wait: not again until bytes move.
+    inactivity_heard: bool,
+    /// The socket was given to `clientError` listeners: forget it, do not close it.
+    given_away: bool,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("id", &self.id)
+            .field("phase", &self.phase)
+            .field("served", &self.served)
+            .finish()
     }
-    for f in &handlers.connection {
-        f(&socket);
-    }
-    let conn = Arc::new(ConnState::new(server.clone(), socket.clone()));
-    let mut reader = Reader::new(socket.clone(), Kind::Request, limits);
-    reader.inactivity = s.timeout;
-    // (a `connection` listener may have changed the socket's options behind our back)
-    if let (Some(t), true) = (inherited.read, handlers.connection.is_empty()) {
-        reader.assume_read_timeout(t);
-    }
-    reader.connect_is_upgrade = true;
-    reader.max_body = (s.max_body_size > 0).then_some(s.max_body_size);
-    {
-        let handlers = handlers.clone();
-        let conn = conn.clone();
-        reader.on_body_error = Some(Box::new(move |socket, err, why| match why {
-            ReadError::Inactive => {
-                if !conn.fire_timeout(socket) && handlers.timeout.is_empty() {
-                    socket.destroy();
-                }
-                for f in &handlers.timeout {
-                    f(socket.clone());
-                }
-            }
-            ReadError::Deadline => client_error(&handlers, &conn, socket, request_timeout_error()),
-            ReadError::Parse(_) if err.code() != "ECONNRESET" => {
-                client_error(&handlers, &conn, socket, err.clone())
-            }
-            _ => {}
-        }));
-    }
-    let reader = Arc::new(Mutex::new(reader));
-    let mut served: u64 = 0;
-    let take_upgrade = !handlers.upgrade.is_empty();
-    loop {
-        // a fresh request: nothing of its response is out yet, so a client error in its
-        // head still gets Node's default answer
-        conn.reset();
-        let waiting_since = Instant::now();
-        let head = {
-            let mut r = lock(&reader);
-            r.deadline = if served == 0 {
-                s.headers_timeout.and_then(|t| accepted.checked_add(t))
-            } else if s.keep_alive_timeout > 0 {
-                // Node arms its keep-alive timer at keepAliveTimeout + 1 s
-                waiting_since.checked_add(Duration::from_millis(
-                    s.keep_alive_timeout.saturating_add(1000),
-                ))
-            } else {
-                None
-            };
-            // a new connection's headers deadline runs from the accept; a kept-alive one's
-            // from the first byte of its next request
-            r.headers_timeout = if served == 0 { None } else { s.headers_timeout };
-            {
-                // under the lock close_idle_connections takes, so a close() racing with the
-                // end of a response either sees this connection idle or is seen here
-                let _tracked = lock(&server.tracked);
-                idle.store(served > 0, Ordering::Release);
-                if served > 0 && server.closing.load(Ordering::Acquire) {
-                    // the server is closing: a request already on its way is still served
-                    // (with `Connection: close`), then the connection ends
-                    r.deadline = Some(waiting_since + super::CLOSE_IDLE_GRACE);
-                }
-            }
-            let policy = HeadPolicy {
-                skip_body: false,
-                take_upgrade,
-                connect_response: false,
-            };
-            // Node: between requests the keep-alive timer stands in for the inactivity one
-            let keep_alive_wait = served > 0 && s.keep_alive_timeout > 0;
-            r.inactivity = if keep_alive_wait { None } else { s.timeout };
-            let result = loop {
-                match r.read_head(policy) {
-                    Err(ReadError::Inactive) => {
-                        let mut heard = conn.fire_timeout(&socket);
-                        for f in &handlers.timeout {
-                            f(socket.clone());
-                            heard = true;
-                        }
-                        if !heard || socket.is_destroyed() {
-                            break Err(ReadError::Inactive);
-                        }
-                        // a listener kept the socket: Node fires once per silence, and the
-                        // deadline armed above (headers, keep-alive) stays as it was
-                        r.inactivity = None;
+}
+
+/// Which of a parked connection's bounds a deadline is (each has its own timer queue).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bound {
+    /// The head must be complete by then (`headers_timeout`).
+    Headers,
+    /// The keep-alive idle timer (`keep_alive_timeout` + 1 s).
+    KeepAlive,
+    /// `close()`'s grace for a request on its way.
+    Grace,
+    /// The socket inactivity timeout.
+    Inactivity,
+}
+
+impl Conn {
+    /// Set a new connection up (its options, the `connection` listeners, the reader) and
+    /// get it ready to wait for its first head.
+    pub fn open(
+        server: Arc<ServerInner>,
+        socket: Socket,
+        accepted: Instant,
+        idle: Arc<AtomicBool>,
+        id: u64,
+        inherited: super::Inherited,
+    ) -> Conn {
+        let handlers = server.handlers();
+        let c = &server.config;
+        let s = Settings {
+            timeout: ms(c.timeout.load(Ordering::Relaxed)),
+            headers_timeout: ms(c.headers_timeout.load(Ordering::Relaxed)),
+            request_timeout: ms(c.request_timeout.load(Ordering::Relaxed)),
+            keep_alive_timeout: c.keep_alive_timeout.load(Ordering::Relaxed),
+            max_requests: c.max_requests_per_socket.load(Ordering::Relaxed),
+            max_headers_count: c.max_headers_count.load(Ordering::Relaxed) as usize,
+            drain_limit: c.drain_limit.load(Ordering::Relaxed),
+            max_body_size: c.max_body_size.load(Ordering::Relaxed),
+        };
+        let limits = Limits {
+            max_header_size: c.max_header_size.load(Ordering::Relaxed) as usize,
+            max_headers_count: s.max_headers_count,
+            ..Limits::default()
+        };
+        // a TCP connection starts with the options its listener was primed with
+        if inherited.write != Some(s.timeout) {
+            let _ = socket.set_write_timeout(s.timeout);
+        } else {
+            socket.assume_write_timeout(s.timeout);
+        }
+        for f in &handlers.connection {
+            f(&socket);
+        }
+        let state = Arc::new(ConnState::new(server.clone(), socket.clone()));
+        let mut reader = Reader::new(socket.clone(), Kind::Request, limits);
+        reader.inactivity = s.timeout;
+        // (a `connection` listener may have changed the socket's options behind our back)
+        if let (Some(t), true) = (inherited.read, handlers.connection.is_empty()) {
+            reader.assume_read_timeout(t);
+        }
+        reader.connect_is_upgrade = true;
+        reader.max_body = (s.max_body_size > 0).then_some(s.max_body_size);
+        {
+            let handlers = handlers.clone();
+            let state = state.clone();
+            reader.on_body_error = Some(Box::new(move |socket, err, why| match why {
+                ReadError::Inactive => {
+                    if !state.fire_timeout(socket) && handlers.timeout.is_empty() {
+                        socket.destroy();
                     }
-                    other => break other,
+                    for f in &handlers.timeout {
+                        f(socket.clone());
+                    }
                 }
+                ReadError::Deadline => {
+                    client_error(&handlers, &state, socket, request_timeout_error())
+                }
+                ReadError::Parse(_) if err.code() != "ECONNRESET" => {
+                    client_error(&handlers, &state, socket, err.clone())
+                }
+                _ => {}
+            }));
+        }
+        let take_upgrade = !handlers.upgrade.is_empty();
+        let mut conn = Conn {
+            server,
+            handlers,
+            s,
+            socket,
+            state,
+            reader: Arc::new(Mutex::new(reader)),
+            id,
+            idle,
+            accepted,
+            served: 0,
+            take_upgrade,
+            phase: ConnPhase::New,
+            inactivity_heard: false,
+            given_away: false,
+        };
+        conn.begin_wait();
+        conn
+    }
+
+    /// Get ready to wait for the next head: a fresh exchange state, and the deadline of
+    /// this wait (the headers timeout from the accept for a new connection, the keep-alive
+    /// timer for a kept one, `close()`'s grace while the server closes).
+    pub fn begin_wait(&mut self) {
+        // nothing of the next response is out yet, so a client error in its head still
+        // gets Node's default answer
+        self.state.reset();
+        self.inactivity_heard = false;
+        let s = &self.s;
+        let served = self.served;
+        let now = Instant::now();
+        let mut r = lock(&self.reader);
+        r.deadline = if served == 0 {
+            s.headers_timeout.and_then(|t| self.accepted.checked_add(t))
+        } else if s.keep_alive_timeout > 0 {
+            // Node arms its keep-alive timer at keepAliveTimeout + 1 s
+            now.checked_add(Duration::from_millis(
+                s.keep_alive_timeout.saturating_add(1000),
+            ))
+        } else {
+            None
+        };
+        // a new connection's headers deadline runs from the accept; a kept-alive one's
+        // from the first byte of its next request
+        r.headers_timeout = if served == 0 { None } else { s.headers_timeout };
+        // Node: between requests the keep-alive timer stands in for the inactivity one
+        let keep_alive_wait = served > 0 && s.keep_alive_timeout > 0;
+        r.inactivity = if keep_alive_wait { None } else { s.timeout };
+        {
+            // under the lock close_idle_connections takes, so a close() racing with the
+            // end of a response either sees this connection idle or is seen here
+            let _tracked = lock(&self.server.tracked);
+            self.idle.store(served > 0, Ordering::Release);
+            if served > 0 && self.server.closing.load(Ordering::Acquire) {
+                // the server is closing: a request already on its way is still served
+                // (with `Connection: close`), then the connection ends
+                r.deadline = Some(now + super::CLOSE_IDLE_GRACE);
+            }
+        }
+        self.phase = if served == 0 {
+            ConnPhase::New
+        } else {
+            ConnPhase::Idle
+        };
+    }
+
+    fn policy(&self) -> HeadPolicy {
+        HeadPolicy {
+            skip_body: false,
+            take_upgrade: self.take_upgrade,
+            connect_response: false,
+        }
+    }
+
+    /// Wait for the next head. `blocking`: the thread waits in `recv` (thread per
+    /// connection). Otherwise only what is buffered is parsed, plus one read that does not
+    /// wait when `may_read` (the connection was reported readable).
+    pub fn wait_head(&mut self, blocking: bool, may_read: bool) -> Wait {
+        let policy = self.policy();
+        let reader = self.reader.clone();
+        let mut r = lock(&reader);
+        let result = loop {
+            let got = if blocking {
+                r.read_head(policy).map(|h| match h {
+                    Some(h) => Poll::Head(h),
+                    None => Poll::Closed,
+                })
+            } else {
+                r.poll_head(policy, may_read)
             };
-            r.inactivity = s.timeout;
-            idle.store(false, Ordering::Release);
-            match result {
-                Ok(Some(h)) => Ok((h, r.first_byte.unwrap_or(waiting_since), r.seq)),
-                Ok(None) => Err(None),
-                Err(e) => Err(Some((e, r.first_byte.is_some()))),
-            }
-        };
-        let (head, first_byte, seq) = match head {
-            Ok(h) => h,
-            Err(None) => break,
-            Err(Some((ReadError::Deadline, got_bytes))) => {
-                if served > 0 && !got_bytes {
-                    break; // keep-alive idle timeout: close silently
+            match got {
+                Err(ReadError::Inactive) => {
+                    if self.fire_inactivity() {
+                        // a listener kept the socket: once per silence, and the deadline
+                        // armed for this wait (headers, keep-alive) stays as it was
+                        r.inactivity = None;
+                        continue;
+                    }
+                    break Err(ReadError::Inactive);
                 }
-                client_error(&handlers, &conn, &socket, request_timeout_error());
-                return after_client_error(&server, &handlers, &socket, id);
+                other => break other,
             }
-            Err(Some((ReadError::Inactive, _))) => {
-                socket.destroy();
-                break;
-            }
-            Err(Some((ReadError::Parse(e), _))) => {
-                client_error(&handlers, &conn, &socket, e);
-                return after_client_error(&server, &handlers, &socket, id);
-            }
-            Err(Some((ReadError::Io(_), _))) => break,
         };
-        served += 1;
+        let got_bytes = r.first_byte.is_some();
+        match result {
+            Ok(Poll::Head(h)) => {
+                r.inactivity = self.s.timeout;
+                let first = r.first_byte.unwrap_or_else(Instant::now);
+                let seq = r.seq;
+                drop(r);
+                self.idle.store(false, Ordering::Release);
+                self.phase = ConnPhase::InExchange;
+                Wait::Head(h, first, seq)
+            }
+            Ok(Poll::Pending) => {
+                if got_bytes {
+                    self.phase = ConnPhase::ReadingHead;
+                }
+                Wait::Pending
+            }
+            Ok(Poll::Closed) => Wait::Done(CloseReason::PeerClosed),
+            Err(ReadError::Deadline) => {
+                drop(r);
+                self.deadline_passed(got_bytes)
+            }
+            Err(ReadError::Inactive) => {
+                self.socket.destroy();
+                Wait::Done(CloseReason::Timeout)
+            }
+            Err(ReadError::Parse(e)) => {
+                drop(r);
+                self.client_error(e);
+                Wait::Done(CloseReason::ParseError)
+            }
+            Err(ReadError::Io(_)) => Wait::Done(CloseReason::PeerClosed),
+        }
+    }
+
+    /// The wait's deadline passed: a kept-alive connection that sent nothing is closed
+    /// silently; otherwise the head was too slow: `408`.
+    fn deadline_passed(&mut self, got_bytes: bool) -> Wait {
+        if self.served > 0 && !got_bytes {
+            return Wait::Done(CloseReason::Timeout);
+        }
+        self.client_error(request_timeout_error());
+        Wait::Done(CloseReason::Timeout)
+    }
+
+    /// The socket was silent for the inactivity timeout: the `timeout` listeners run;
+    /// whether one kept the socket.
+    fn fire_inactivity(&mut self) -> bool {
+        let mut heard = self.state.fire_timeout(&self.socket);
+        for f in &self.handlers.timeout {
+            f(self.socket.clone());
+            heard = true;
+        }
+        self.inactivity_heard = true;
+        heard && !self.socket.is_destroyed()
+    }
+
+    fn client_error(&mut self, e: Error) {
+        client_error(&self.handlers, &self.state, &self.socket, e);
+        self.given_away = !self.handlers.client_error.is_empty();
+    }
+
+    /// When a parked connection must be looked at again, and which of its bounds that is:
+    /// the wait's deadline, and the inactivity timeout from now.
+    pub fn park_deadlines(&self) -> [Option<(Bound, Instant)>; 2] {
+        let r = lock(&self.reader);
+        let bound = if self.served == 0 || r.first_byte.is_some() {
+            Bound::Headers
+        } else if self.server.closing.load(Ordering::Acquire) {
+            Bound::Grace
+        } else {
+            Bound::KeepAlive
+        };
+        let inactivity = match (r.inactivity, self.inactivity_heard) {
+            (Some(t), false) => Instant::now().checked_add(t),
+            _ => None,
+        };
+        [
+            r.deadline.map(|d| (bound, d)),
+            inactivity.map(|d| (Bound::Inactivity, d)),
+        ]
+    }
+
+    /// The duration a parked bound counts (its timer queue).
+    pub fn bound_duration(&self, bound: Bound) -> Duration {
+        match bound {
+            Bound::Headers => self.s.headers_timeout.unwrap_or_default(),
+            Bound::KeepAlive => {
+                Duration::from_millis(self.s.keep_alive_timeout.saturating_add(1000))
+            }
+            Bound::Grace => super::CLOSE_IDLE_GRACE,
+            Bound::Inactivity => self.s.timeout.unwrap_or_default(),
+        }
+    }
+
+    /// A parked connection's timer came due at `now`: `Some(reason)` when it must close,
+    /// `None` when it waits on (the timer was stale, or a `timeout` listener kept it).
+    pub fn expire(&mut self, now: Instant, bound: Bound) -> Option<CloseReason> {
+        let (deadline, got_bytes) = {
+            let r = lock(&self.reader);
+            (r.deadline, r.first_byte.is_some())
+        };
+        if bound != Bound::Inactivity {
+            if deadline.is_some_and(|d| d <= now) {
+                return match self.deadline_passed(got_bytes) {
+                    Wait::Done(reason) => Some(reason),
+                    _ => None,
+                };
+            }
+            return None;
+        }
+        if self.inactivity_heard {
+            return None;
+        }
+        if self.fire_inactivity() {
+            return None;
+        }
+        self.socket.destroy();
+        Some(CloseReason::Timeout)
+    }
+
+    /// Bytes of a next request are buffered already (pipelining).
+    pub fn has_buffered(&self) -> bool {
+        lock(&self.reader).has_buffered()
+    }
+
+    /// Give back the read buffer while parked.
+    pub fn release_buffer(&self) {
+        lock(&self.reader).release_buffer();
+    }
+
+    /// Serve one request whose head has arrived: upgrades and refusals, the handler, then
+    /// the response's verdict and the unread body.
+    pub fn exchange(&mut self, head: HeadData, first_byte: Instant, seq: u64) -> After {
+        self.served += 1;
+        let served = self.served;
+        let handlers = self.handlers.clone();
+        let s = &self.s;
+        let socket = self.socket.clone();
+        let reader = self.reader.clone();
+        let state = self.state.clone();
 
         let is_connect = head.method == Some("CONNECT");
-        if head.upgrade && (is_connect || take_upgrade) && lock(&reader).parser.is_upgraded() {
+        if head.upgrade && (is_connect || self.take_upgrade) && lock(&reader).parser.is_upgraded() {
             let tunnel = lock(&reader).take_buffered();
-            server.forget(id);
+            self.server.forget(self.id);
+            self.phase = ConnPhase::Upgraded;
             // the new owner gets the socket with only the timeout it asked for, not the
             // deadline this loop last armed
             let _ = socket.set_timeout(socket.timeout());
@@ -244,7 +524,7 @@ pub(crate) fn serve(
                 Some(f) => f(req, socket.clone(), tunnel),
                 None => socket.destroy(),
             }
-            return;
+            return After::HandedOver;
         }
         let mut head = head;
         if head.upgrade {
@@ -254,6 +534,19 @@ pub(crate) fn serve(
             head.upgrade = false;
         }
 
+        if let (true, BodyFraming::Length(n)) = (s.max_body_size > 0, head.body) {
+            if n > s.max_body_size {
+                let err = crate::message::body_too_large(s.max_body_size);
+                if handlers.client_error.is_empty() {
+                    state.response_started.store(true, Ordering::Release);
+                    let _ = socket.write_all_vectored(&[canned::client_error(err.code())]);
+                    linger_close(&socket);
+                    return After::Close(CloseReason::ParseError);
+                }
+                self.client_error(err);
+                return After::HandedOver;
+            }
+        }
         let refusal = if head.host_missing {
             Some(Refusal::HostMissing)
         } else if s.max_requests > 0 && served > s.max_requests {
@@ -261,31 +554,18 @@ pub(crate) fn serve(
         } else {
             None
         };
-        if let (true, BodyFraming::Length(n)) = (s.max_body_size > 0, head.body) {
-            if n > s.max_body_size {
-                let err = crate::message::body_too_large(s.max_body_size);
-                if handlers.client_error.is_empty() {
-                    conn.response_started.store(true, Ordering::Release);
-                    let _ = socket.write_all_vectored(&[canned::client_error(err.code())]);
-                    linger_close(&socket);
-                    return finish(&server, &socket, id);
-                }
-                client_error(&handlers, &conn, &socket, err);
-                return after_client_error(&server, &handlers, &socket, id);
-            }
-        }
         if let Some(why) = refusal {
             let mut bytes = Vec::with_capacity(128);
             canned::refusal(&mut bytes, why, push_date_line);
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);
-            return finish(&server, &socket, id);
+            return After::Close(match why {
+                Refusal::HostMissing => CloseReason::ParseError,
+                Refusal::TooManyRequests => CloseReason::MaxRequests,
+            });
         }
 
-        {
-            let mut r = lock(&reader);
-            r.deadline = s.request_timeout.and_then(|t| first_byte.checked_add(t));
-        }
+        lock(&reader).deadline = s.request_timeout.and_then(|t| first_byte.checked_add(t));
         let version = head.version;
         let expect = if version >= (1, 1) {
             head.joined("expect")
@@ -296,10 +576,15 @@ pub(crate) fn serve(
         let te_chunked = head
             .joined("te")
             .is_some_and(|v| list_has_token(&v, "chunked"));
+        let request_close = (!head.keep_alive).then_some(if version >= (1, 1) {
+            CloseReason::RequestAsked
+        } else {
+            CloseReason::Http10
+        });
         let info = RequestInfo {
             head_method: head.method == Some("HEAD"),
             version,
-            keep_alive: head.keep_alive,
+            close: request_close,
             te_chunked,
             expects_continue,
             last_allowed: s.max_requests > 0 && served >= s.max_requests,
@@ -316,16 +601,16 @@ pub(crate) fn serve(
             s.max_headers_count,
         );
         // Node: `req.complete` turns true at the body's end, a bodiless request's too
-        req.set_timer(Arc::new(RequestTimerOf(conn.clone())));
+        req.set_timer(Arc::new(RequestTimerOf(state.clone())));
         if has_body {
-            let c = conn.clone();
+            let c = state.clone();
             req.on_complete(Box::new(move || {
                 c.request_complete.store(true, Ordering::Release);
             }));
         } else {
-            conn.request_complete.store(true, Ordering::Release);
+            state.request_complete.store(true, Ordering::Release);
         }
-        let mut res = ServerResponse::new(socket.clone(), info, conn.clone());
+        let mut res = ServerResponse::new(socket.clone(), info, state.clone());
 
         match expect {
             Some(e) if canned::expects_continue(&e) => {
@@ -348,10 +633,12 @@ pub(crate) fn serve(
             None => dispatch(&handlers, req, res),
         }
 
-        let keep_alive = conn.wait_done();
-        if !keep_alive || socket.is_destroyed() {
+        if let Err(reason) = state.wait_done() {
             linger_close(&socket);
-            break;
+            return After::Close(reason);
+        }
+        if socket.is_destroyed() {
+            return After::Close(CloseReason::PeerClosed);
         }
         let drained = {
             let mut r = lock(&reader);
@@ -363,25 +650,56 @@ pub(crate) fn serve(
         };
         if !matches!(drained, Ok(true)) {
             linger_close(&socket);
-            break;
+            return After::Close(CloseReason::BodyNotDrained);
+        }
+        After::KeepAlive
+    }
+
+    /// The connection is done: closed and forgotten (a socket given to `clientError`
+    /// listeners is only forgotten: theirs to end).
+    pub fn finish(mut self, reason: CloseReason) {
+        let _ = reason;
+        self.phase = ConnPhase::Closed;
+        if !self.given_away {
+            self.socket.destroy();
+        }
+        self.server.forget(self.id);
+    }
+}
+
+/// Serve one connection on this thread until it closes (thread per connection: the
+/// thread waits in `recv` between requests).
+pub(crate) fn serve(
+    server: Arc<ServerInner>,
+    socket: Socket,
+    accepted: Instant,
+    idle: Arc<AtomicBool>,
+    id: u64,
+    inherited: super::Inherited,
+) {
+    let mut conn = Conn::open(server, socket, accepted, idle, id, inherited);
+    loop {
+        match conn.wait_head(true, true) {
+            Wait::Head(head, first, seq) => match conn.exchange(head, first, seq) {
+                After::KeepAlive => conn.begin_wait(),
+                After::Close(reason) => return conn.finish(reason),
+                After::HandedOver => return conn.forget_handed_over(),
+            },
+            Wait::Pending => {}
+            Wait::Done(reason) => return conn.finish(reason),
         }
     }
-    finish(&server, &socket, id);
 }
 
-/// After a client error: with `clientError` listeners the socket is theirs (Node: the
-/// listener must end or destroy it), so it is only forgotten; else it is closed.
-fn after_client_error(server: &ServerInner, handlers: &Handlers, socket: &Socket, id: u64) {
-    if handlers.client_error.is_empty() {
-        finish(server, socket, id);
-    } else {
-        server.forget(id);
+impl Conn {
+    /// The socket belongs to an upgrade/CONNECT or `clientError` listener now.
+    pub fn forget_handed_over(mut self) {
+        if self.phase != ConnPhase::Upgraded {
+            self.given_away = true;
+            self.server.forget(self.id);
+        }
+        self.phase = ConnPhase::Closed;
     }
-}
-
-fn finish(server: &ServerInner, socket: &Socket, id: u64) {
-    socket.destroy();
-    server.forget(id);
 }
 
 fn dispatch(handlers: &Handlers, req: IncomingMessage, res: ServerResponse) {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use super::conn::CloseReason;
 use super::watchdog::{self, Check};
 use super::ServerInner;
 use crate::net::Socket;
@@ -19,7 +20,7 @@ pub(crate) struct ConnState {
     /// Response bytes have gone out (so a 400/408 can no longer be written).
     pub response_started: AtomicBool,
     /// `Some(keep_alive)` once the response has ended; whether the connection waits for it.
-    done: Mutex<(Option<bool>, bool)>,
+    done: Mutex<(Option<Result<(), CloseReason>>, bool)>,
     done_cv: Condvar,
     timeout_listeners: Mutex<Vec<TimeoutListener>>,
     /// `timeout` listeners of the request (they run only while its body is incomplete).
@@ -188,10 +189,11 @@ impl ConnState {
         self.server.closing.load(Ordering::Acquire)
     }
 
-    pub fn response_done(&self, keep_alive: bool) {
+    /// The response has ended: `Ok` when the connection may carry another request.
+    pub fn response_done(&self, verdict: Result<(), CloseReason>) {
         let mut d = lock(&self.done);
         if d.0.is_none() {
-            d.0 = Some(keep_alive);
+            d.0 = Some(verdict);
             // a notify is a system call; most responses end before the connection waits
             if d.1 {
                 self.done_cv.notify_all();
@@ -199,7 +201,7 @@ impl ConnState {
         }
     }
 
-    pub fn wait_done(&self) -> bool {
+    pub fn wait_done(&self) -> Result<(), CloseReason> {
         let mut d = lock(&self.done);
         loop {
             if let Some(k) = d.0 {

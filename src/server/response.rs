@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::conn::CloseReason;
 use super::conn_state::ConnState;
 use crate::net::Socket;
 use crate::outgoing::{HeaderValue, Outgoing};
@@ -23,7 +24,7 @@ pub(crate) struct RequestInfo {
     pub head_method: bool,
     pub version: (u8, u8),
     /// The parser's verdict (Node's `shouldKeepAlive`).
-    pub keep_alive: bool,
+    pub close: Option<CloseReason>,
     /// The request's `TE` header lists `chunked` (lets an HTTP/1.0 response be chunked).
     pub te_chunked: bool,
     /// The request expected `100 Continue` (the body waits for it).
@@ -91,7 +92,9 @@ pub struct ServerResponse {
     send_date: bool,
     req: RequestInfo,
     conn: Arc<ConnState>,
-    keep_alive: bool,
+    /// Why the connection cannot carry another request after this response, if it cannot:
+    /// the first reason found wins.
+    close: Option<CloseReason>,
     continue_sent: bool,
     /// The connection has been told this response is over.
     signalled: bool,
@@ -116,7 +119,7 @@ impl ServerResponse {
             status_code: 200,
             status_message: None,
             send_date: true,
-            keep_alive: req.keep_alive,
+            close: req.close,
             req,
             conn,
             continue_sent: false,
@@ -259,9 +262,15 @@ impl ServerResponse {
         }
         // after server.close() responses say `Connection: close`, so clients stop sending;
         // decided now, not when the request arrived
-        let mut keep_alive = self.keep_alive && !self.conn.server_closing();
+        let mut close = self.close;
+        let mut because = |reason: CloseReason| {
+            close.get_or_insert(reason);
+        };
+        if self.conn.server_closing() {
+            because(CloseReason::ServerClosing);
+        }
         if self.req.expects_continue && !self.continue_sent {
-            keep_alive = false;
+            because(CloseReason::ContinueNotSent);
         }
         let chunk_allowed = self.req.version >= (1, 1) || self.req.te_chunked;
         let decision = framing::response_framing(
@@ -276,16 +285,18 @@ impl ServerResponse {
                 "Trailers are invalid with this transfer encoding",
             )
         })?;
-        keep_alive &= decision.reusable;
+        if !decision.reusable {
+            because(CloseReason::CloseDelimitedBody);
+        }
         let framing = decision.body;
         if h.get("connection").is_some() {
             if h.has_token("connection", "close") {
-                keep_alive = false;
+                because(CloseReason::UserHeader);
             }
         } else if !self.out.removed_connection {
             // the last request a socket may carry is told `close`, yet (as Node) the
             // connection stays open so requests pipelined behind it get their 503
-            if keep_alive && !self.req.last_allowed {
+            if close.is_none() && !self.req.last_allowed {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
                 if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
                     crate::proto::canned::write_keep_alive(
@@ -300,7 +311,7 @@ impl ServerResponse {
         }
         encode::write_auto_framing(&mut head, decision.header);
         head.extend_from_slice(CRLF);
-        self.keep_alive = keep_alive;
+        self.close = close;
         self.out.begin(head, framing);
         Ok(())
     }
@@ -401,9 +412,14 @@ impl ServerResponse {
             return;
         }
         self.signalled = true;
-        let keep =
-            self.keep_alive && !self.out.failed() && self.out.finished && !self.out.came_short();
-        self.conn.response_done(keep);
+        let verdict = match self.close {
+            Some(reason) => Err(reason),
+            None if self.out.failed() || !self.out.finished || self.out.came_short() => {
+                Err(CloseReason::WriteFailed)
+            }
+            None => Ok(()),
+        };
+        self.conn.response_done(verdict);
         self.conn.fire_close();
     }
 }
