@@ -168,6 +168,8 @@ pub(crate) struct Conn {
     inactivity_heard: bool,
     /// The socket was given to `clientError` listeners: forget it, do not close it.
     given_away: bool,
+    /// When it was last parked (its inactivity bound runs from there).
+    parked_at: Instant,
 }
 
 impl std::fmt::Debug for Conn {
@@ -276,6 +278,7 @@ impl Conn {
             phase: ConnPhase::New,
             inactivity_heard: false,
             given_away: false,
+            parked_at: accepted,
         };
         conn.begin_wait();
         conn
@@ -426,8 +429,36 @@ impl Conn {
         self.given_away = !self.handlers.client_error.is_empty();
     }
 
+    /// The server it belongs to.
+    pub fn server(&self) -> Arc<ServerInner> {
+        self.server.clone()
+    }
+
+    /// Its number among the server's connections.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The connection goes to wait in the readiness set now.
+    pub fn mark_parked(&mut self) {
+        self.parked_at = Instant::now();
+    }
+
+    /// Whether `bound` has passed at `now` for this parked connection.
+    pub fn due(&self, now: Instant, bound: Bound) -> bool {
+        let r = lock(&self.reader);
+        match bound {
+            Bound::Inactivity => {
+                !self.inactivity_heard
+                    && r.inactivity
+                        .is_some_and(|t| self.parked_at.checked_add(t).is_some_and(|d| d <= now))
+            }
+            _ => r.deadline.is_some_and(|d| d <= now),
+        }
+    }
+
     /// When a parked connection must be looked at again, and which of its bounds that is:
-    /// the wait's deadline, and the inactivity timeout from now.
+    /// the wait's deadline, and the inactivity timeout from when it was parked.
     pub fn park_deadlines(&self) -> [Option<(Bound, Instant)>; 2] {
         let r = lock(&self.reader);
         let bound = if self.served == 0 || r.first_byte.is_some() {
@@ -438,7 +469,7 @@ impl Conn {
             Bound::KeepAlive
         };
         let inactivity = match (r.inactivity, self.inactivity_heard) {
-            (Some(t), false) => Instant::now().checked_add(t),
+            (Some(t), false) => self.parked_at.checked_add(t),
             _ => None,
         };
         [
@@ -483,11 +514,6 @@ impl Conn {
         }
         self.socket.destroy();
         Some(CloseReason::Timeout)
-    }
-
-    /// Bytes of a next request are buffered already (pipelining).
-    pub fn has_buffered(&self) -> bool {
-        lock(&self.reader).has_buffered()
     }
 
     /// Give back the read buffer while parked.
@@ -677,7 +703,11 @@ pub(crate) fn serve(
     id: u64,
     inherited: super::Inherited,
 ) {
-    let mut conn = Conn::open(server, socket, accepted, idle, id, inherited);
+    serve_opened(Conn::open(server, socket, accepted, idle, id, inherited));
+}
+
+/// [`serve`] for a connection already opened (one the readiness set could not take).
+pub(crate) fn serve_opened(mut conn: Conn) {
     loop {
         match conn.wait_head(true, true) {
             Wait::Head(head, first, seq) => match conn.exchange(head, first, seq) {

@@ -3,6 +3,8 @@
 
 mod conn;
 mod conn_state;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod parked;
 mod pool;
 mod response;
 mod watchdog;
@@ -123,6 +125,7 @@ pub(crate) struct Config {
     pub drain_limit: AtomicU64,
     pub max_body_size: AtomicU64,
     pool: Mutex<PoolConfig>,
+    wait_model: Mutex<WaitModel>,
 }
 
 enum Bound {
@@ -155,6 +158,46 @@ pub(crate) struct ServerInner {
     closed_cv: Condvar,
     pub closing: AtomicBool,
     pool: Mutex<Option<Pool>>,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    parked: Mutex<Option<Arc<parked::Parked>>>,
+}
+
+/// Where a connection waits between requests (and while a request head trickles in).
+///
+/// ```
+/// use stdhttp::{Server, WaitModel};
+/// let server = Server::new();
+/// server.set_wait_model(WaitModel::ThreadPerConnection);
+/// assert_eq!(server.wait_model(), WaitModel::ThreadPerConnection);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitModel {
+    /// In the kernel's readiness set (epoll): a connection with no request in flight costs
+    /// no thread; a worker that takes a ready connection runs its handler itself. The
+    /// default on Linux.
+    Parked,
+    /// A worker owns the connection until it closes and waits in `recv` between requests:
+    /// one thread switch per request, one thread per open connection. The default
+    /// elsewhere, and what connections over a [`Transport`](crate::Transport) of your own
+    /// always use.
+    ThreadPerConnection,
+}
+
+impl WaitModel {
+    /// Whether this platform has a readiness set stdhttp can park connections in.
+    pub const PARKED_SUPPORTED: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+    /// The default: `STDHTTP_WAIT=parked|threads` when set (read once per process), else
+    /// [`WaitModel::Parked`] where supported.
+    pub fn from_env() -> WaitModel {
+        static CHOSEN: std::sync::OnceLock<WaitModel> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| match std::env::var("STDHTTP_WAIT").as_deref() {
+            Ok("threads") => WaitModel::ThreadPerConnection,
+            Ok("parked") if Self::PARKED_SUPPORTED => WaitModel::Parked,
+            _ if Self::PARKED_SUPPORTED => WaitModel::Parked,
+            _ => WaitModel::ThreadPerConnection,
+        })
+    }
 }
 
 /// What a connection starts with because its TCP listener was primed (Linux copies a
@@ -204,6 +247,10 @@ impl ServerInner {
         let _done = Done(self);
         if let Some(pool) = lock(&self.pool).take() {
             pool.shutdown();
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(parked) = lock(&self.parked).take() {
+            parked.shutdown();
         }
         for f in &self.handlers().close {
             f();
@@ -299,6 +346,7 @@ impl Server {
                     max_headers_count: AtomicU64::new(DEFAULT_MAX_HEADERS_COUNT as u64),
                     drain_limit: AtomicU64::new(DEFAULT_DRAIN_LIMIT),
                     max_body_size: AtomicU64::new(DEFAULT_MAX_BODY_SIZE),
+                    wait_model: Mutex::new(WaitModel::from_env()),
                     pool: Mutex::new(PoolConfig {
                         min_threads: DEFAULT_MIN_THREADS,
                         max_threads: DEFAULT_MAX_THREADS,
@@ -313,6 +361,8 @@ impl Server {
                 closed_cv: Condvar::new(),
                 closing: AtomicBool::new(false),
                 pool: Mutex::new(None),
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                parked: Mutex::new(None),
             }),
         }
     }
@@ -463,6 +513,20 @@ impl Server {
             self.update(|h| h.timeout.push(Arc::from(cb)));
         }
         self
+    }
+
+    /// Where connections wait between requests: [`WaitModel::Parked`] (the default on
+    /// Linux, or as `STDHTTP_WAIT` says) or [`WaitModel::ThreadPerConnection`]. Applies
+    /// from the next `listen`; on a platform without a readiness set, `Parked` serves as
+    /// thread per connection.
+    pub fn set_wait_model(&self, model: WaitModel) -> &Self {
+        *lock(&self.inner.config.wait_model) = model;
+        self
+    }
+
+    /// The wait model the next `listen` uses.
+    pub fn wait_model(&self) -> WaitModel {
+        *lock(&self.inner.config.wait_model)
     }
 
     fn pool_config(&self, f: impl FnOnce(&mut PoolConfig)) -> &Self {
@@ -675,8 +739,17 @@ impl Server {
         } else {
             Inherited::default()
         };
-        let pool = Pool::new(*lock(&self.inner.config.pool));
+        let pool_config = *lock(&self.inner.config.pool);
+        let pool = Pool::new(pool_config);
         *lock(&self.inner.pool) = Some(pool.clone());
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let parked = match *lock(&self.inner.config.wait_model) {
+                WaitModel::Parked => Some(parked::Parked::new(pool_config)?),
+                WaitModel::ThreadPerConnection => None,
+            };
+            *lock(&self.inner.parked) = parked;
+        }
         self.inner.closing.store(false, Ordering::Release);
         lock(&self.inner.tracked).listening = true;
         let inner = self.inner.clone();
@@ -904,6 +977,8 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inh
 /// Track a new connection and hand it to the pool, or drop it (over `max_connections`) or
 /// shed it with a `503` (pool and queue full).
 fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inherited) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let parked = lock(&inner.parked).clone();
     let idle = Arc::new(AtomicBool::new(false));
     let id = {
         let mut t = lock(&inner.tracked);
@@ -919,6 +994,38 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
         id
     };
     let accepted_at = Instant::now();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(parked) = parked {
+        let max_queue = lock(&inner.config.pool).max_queue;
+        if parked.saturated() && parked.new_waiting() >= max_queue {
+            return shed(inner, &socket, id);
+        }
+        let opened = Box::new(conn::Conn::open(
+            inner.clone(),
+            socket.clone(),
+            accepted_at,
+            idle,
+            id,
+            inherited,
+        ));
+        if let Err(conn) = parked.register(opened) {
+            let job_inner = inner.clone();
+            let job_socket = socket.clone();
+            let job = Box::new(move || {
+                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    conn::serve_opened(*conn)
+                }));
+                if served.is_err() {
+                    job_socket.destroy();
+                    job_inner.forget(id);
+                }
+            });
+            if pool.submit(job).is_err() {
+                shed(inner, &socket, id);
+            }
+        }
+        return;
+    }
     let job_inner = inner.clone();
     let job_socket = socket.clone();
     let job = Box::new(move || {
@@ -939,9 +1046,14 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
         }
     });
     if pool.submit(job).is_err() {
-        let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
-        let _ = socket.write_all_vectored(&[crate::proto::canned::SHED]);
-        socket.destroy();
-        inner.forget(id);
+        shed(inner, &socket, id);
     }
+}
+
+/// No room for a connection: `503` and close.
+fn shed(inner: &ServerInner, socket: &Socket, id: u64) {
+    let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
+    let _ = socket.write_all_vectored(&[crate::proto::canned::SHED]);
+    socket.destroy();
+    inner.forget(id);
 }

@@ -1,0 +1,479 @@
+//! The parked-connection wait: connections with no request in flight wait in the kernel's
+//! readiness set (epoll), not on a thread. A worker that takes a ready connection reads
+//! what is there, feeds the resumable parser, and once a head is complete runs the handler
+//! itself, with blocking reads and writes for the rest of the exchange; then the
+//! connection goes back to the set (or is served again at once when a pipelined request is
+//! buffered).
+//!
+//! - Workers share one epoll set and take one event each (`EPOLLONESHOT`, `maxevents` 1),
+//!   so a ready connection wakes exactly one worker and a busy worker holds only its own
+//!   connection. When the last waiting worker takes work, another is started (up to
+//!   `max_threads`), so a handler that blocks never stalls the others; a worker idle for
+//!   the pool's idle time exits (two always stay).
+//! - Deadlines (headers, keep-alive, `close()`'s grace, inactivity) of parked connections
+//!   live in one FIFO per timeout value, sorted by construction (O(1) per request), and are
+//!   enforced through the waiting workers' `epoll_wait` timeout. Each connection has at
+//!   most one entry per queue: a popped entry whose connection was parked again later is
+//!   pushed again at its new deadline.
+#![forbid(unsafe_code)]
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::conn::{After, Bound, Conn, ConnPhase, Wait};
+use super::conn_state::lock;
+use super::pool::PoolConfig;
+use crate::sys::{Epoll, EpollEvent};
+
+/// The token of the wake-up socket (shutdown).
+const WAKE: u64 = u64::MAX;
+/// Workers that stay however idle.
+const MIN_WORKERS: usize = 2;
+/// The longest a waiting worker sleeps without looking at the timers.
+const MAX_WAIT: Duration = Duration::from_secs(1);
+
+fn bound_index(b: Bound) -> usize {
+    match b {
+        Bound::Headers => 0,
+        Bound::KeepAlive => 1,
+        Bound::Grace => 2,
+        Bound::Inactivity => 3,
+    }
+}
+
+struct Entry {
+    generation: u32,
+    fd: RawFd,
+    /// `Some` while parked; a worker or the timer owns it otherwise.
+    conn: Option<Box<Conn>>,
+    /// Which timer queues hold an entry for this connection (one bit per [`Bound`]).
+    queued: u8,
+    /// Counted in [`Parked::new_waiting`] (accepted, never taken by a worker yet).
+    new: bool,
+    live: bool,
+}
+
+#[derive(Default)]
+struct Slab {
+    entries: Vec<Entry>,
+    free: Vec<usize>,
+}
+
+fn token(index: usize, generation: u32) -> u64 {
+    (u64::from(generation) << 32) | index as u64
+}
+
+impl Slab {
+    fn get(&mut self, token: u64) -> Option<&mut Entry> {
+        let index = (token & 0xffff_ffff) as usize;
+        let generation = (token >> 32) as u32;
+        self.entries
+            .get_mut(index)
+            .filter(|e| e.live && e.generation == generation)
+    }
+
+    fn insert(&mut self, fd: RawFd, conn: Box<Conn>) -> u64 {
+        let entry = |generation| Entry {
+            generation,
+            fd,
+            conn: Some(conn),
+            queued: 0,
+            new: true,
+            live: true,
+        };
+        match self.free.pop() {
+            Some(i) => {
+                let generation = self.entries[i].generation.wrapping_add(1);
+                self.entries[i] = entry(generation);
+                token(i, generation)
+            }
+            None => {
+                self.entries.push(entry(0));
+                token(self.entries.len() - 1, 0)
+            }
+        }
+    }
+
+    fn remove(&mut self, token: u64) {
+        let index = (token & 0xffff_ffff) as usize;
+        if let Some(e) = self.get(token) {
+            e.live = false;
+            e.conn = None;
+            self.free.push(index);
+        }
+    }
+}
+
+/// One FIFO per timeout value: entries are pushed at now + that value, so each queue is
+/// sorted by construction (an entry whose deadline is a little earlier than the last, as a
+/// head's first byte came before it was parked, is put in its place from the back).
+/// A timer entry: when, which bound, which connection.
+type Timer = (Instant, Bound, u64);
+
+#[derive(Default)]
+struct Timers {
+    queues: Vec<(Duration, VecDeque<Timer>)>,
+}
+
+impl Timers {
+    fn push(&mut self, key: Duration, due: Instant, bound: Bound, token: u64) {
+        let q = match self.queues.iter().position(|(k, _)| *k == key) {
+            Some(i) => &mut self.queues[i].1,
+            None => {
+                self.queues.push((key, VecDeque::new()));
+                match self.queues.last_mut() {
+                    Some(q) => &mut q.1,
+                    None => return,
+                }
+            }
+        };
+        let mut at = q.len();
+        while at > 0 && q[at - 1].0 > due {
+            at -= 1;
+        }
+        q.insert(at, (due, bound, token));
+    }
+
+    fn next_due(&self) -> Option<Instant> {
+        self.queues
+            .iter()
+            .filter_map(|(_, q)| q.front().map(|e| e.0))
+            .min()
+    }
+
+    fn pop_due(&mut self, now: Instant, out: &mut Vec<(Bound, u64)>) {
+        for (_, q) in self.queues.iter_mut() {
+            while q.front().is_some_and(|e| e.0 <= now) {
+                if let Some((_, bound, token)) = q.pop_front() {
+                    out.push((bound, token));
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Workers {
+    threads: usize,
+    waiting: usize,
+}
+
+/// One server's readiness set, its parked connections and its workers.
+pub(crate) struct Parked {
+    epoll: Epoll,
+    slab: Mutex<Slab>,
+    timers: Mutex<Timers>,
+    workers: Mutex<Workers>,
+    config: PoolConfig,
+    shutdown: AtomicBool,
+    wake: (UnixStream, UnixStream),
+    /// Accepted connections no worker has taken yet (for shedding when all are busy).
+    new_waiting: AtomicUsize,
+}
+
+impl Parked {
+    pub fn new(config: PoolConfig) -> std::io::Result<Arc<Parked>> {
+        let epoll = Epoll::new()?;
+        let wake = UnixStream::pair()?;
+        epoll.add_always(wake.0.as_raw_fd(), WAKE)?;
+        Ok(Arc::new(Parked {
+            epoll,
+            slab: Mutex::new(Slab::default()),
+            timers: Mutex::new(Timers::default()),
+            workers: Mutex::new(Workers::default()),
+            config,
+            shutdown: AtomicBool::new(false),
+            wake,
+            new_waiting: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Every worker is busy and no more may start: a new connection would wait.
+    pub fn saturated(&self) -> bool {
+        let w = lock(&self.workers);
+        w.waiting == 0 && w.threads >= self.config.max_threads.max(MIN_WORKERS)
+    }
+
+    /// Connections accepted and not yet taken by a worker.
+    pub fn new_waiting(&self) -> usize {
+        self.new_waiting.load(Ordering::Acquire)
+    }
+
+    /// Park a newly accepted connection until its first bytes arrive. `Err` gives it back
+    /// (no descriptor, or the kernel refused it): serve it on a thread of its own.
+    pub fn register(self: &Arc<Self>, mut conn: Box<Conn>) -> Result<(), Box<Conn>> {
+        let Some(fd) = conn.socket.raw_fd() else {
+            return Err(conn);
+        };
+        conn.mark_parked();
+        let deadlines = conn.park_deadlines();
+        let keys = deadlines.map(|d| d.map(|(b, _)| conn.bound_duration(b)));
+        let token = lock(&self.slab).insert(fd, conn);
+        self.new_waiting.fetch_add(1, Ordering::AcqRel);
+        self.queue_timers(token, deadlines, keys);
+        if self.epoll.add_once(fd, token).is_err() {
+            let conn = self.take_entry(token);
+            lock(&self.slab).remove(token);
+            return match conn {
+                Some(c) => Err(c),
+                None => Ok(()),
+            };
+        }
+        self.ensure_worker();
+        Ok(())
+    }
+
+    /// Push the timer entries a parked connection needs and its queues do not hold yet.
+    fn queue_timers(
+        &self,
+        token: u64,
+        deadlines: [Option<(Bound, Instant)>; 2],
+        keys: [Option<Duration>; 2],
+    ) {
+        let mut wanted = Vec::new();
+        {
+            let mut slab = lock(&self.slab);
+            let Some(e) = slab.get(token) else { return };
+            for (d, k) in deadlines.iter().zip(keys) {
+                if let (Some((bound, due)), Some(key)) = (d, k) {
+                    let bit = 1u8 << bound_index(*bound);
+                    if e.queued & bit == 0 {
+                        e.queued |= bit;
+                        wanted.push((key, *due, *bound));
+                    }
+                }
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        let mut t = lock(&self.timers);
+        for (key, due, bound) in wanted {
+            t.push(key, due, bound, token);
+        }
+    }
+
+    fn take_entry(&self, token: u64) -> Option<Box<Conn>> {
+        let mut slab = lock(&self.slab);
+        let e = slab.get(token)?;
+        let conn = e.conn.take();
+        if conn.is_some() && std::mem::take(&mut e.new) {
+            self.new_waiting.fetch_sub(1, Ordering::AcqRel);
+        }
+        conn
+    }
+
+    /// Start a worker when none waits for the set (up to `max_threads`).
+    fn ensure_worker(self: &Arc<Self>) {
+        let start = {
+            let mut w = lock(&self.workers);
+            let room = w.threads < self.config.max_threads.max(MIN_WORKERS);
+            let wanted = w.waiting == 0 || w.threads < MIN_WORKERS;
+            if room && wanted {
+                // counted as waiting from now: it is on its way to the set
+                w.threads += 1;
+                w.waiting += 1;
+                true
+            } else {
+                false
+            }
+        };
+        if start {
+            let me = self.clone();
+            let spawned = thread::Builder::new()
+                .name("stdhttp-worker".into())
+                .stack_size(self.config.stack_size)
+                .spawn(move || me.work());
+            if spawned.is_err() {
+                let mut w = lock(&self.workers);
+                w.threads -= 1;
+                w.waiting -= 1;
+            }
+        }
+    }
+
+    /// Stop every worker (the server closed and its last connection is gone).
+    pub fn shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+        let _ = (&self.wake.1).write_all(&[1]);
+    }
+
+    fn work(self: Arc<Self>) {
+        let mut events = [EpollEvent::EMPTY; 1];
+        let mut idle_since = Instant::now();
+        let mut due = Vec::new();
+        let mut counted = true; // ensure_worker counted this worker as waiting
+        loop {
+            let now = Instant::now();
+            let wait = lock(&self.timers)
+                .next_due()
+                .map_or(MAX_WAIT, |d| d.saturating_duration_since(now))
+                .min(MAX_WAIT);
+            // round up: a wait that ends a little early only spins once more
+            let wait_ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+            if !std::mem::take(&mut counted) {
+                lock(&self.workers).waiting += 1;
+            }
+            let n = self.epoll.wait(&mut events, wait_ms).unwrap_or(0);
+            let spare = {
+                let mut w = lock(&self.workers);
+                w.waiting -= 1;
+                if self.shutdown.load(Ordering::Acquire) {
+                    w.threads -= 1;
+                    return;
+                }
+                w.waiting
+            };
+            if n == 1 && events[0].token() != WAKE {
+                idle_since = Instant::now();
+                if spare == 0 {
+                    // the last waiting worker takes work: have another wait for the set
+                    self.ensure_worker();
+                }
+                self.woken(events[0].token());
+            }
+            self.run_timers(&mut due);
+            if n == 0 && idle_since.elapsed() >= self.config.idle_exit {
+                let mut w = lock(&self.workers);
+                if w.threads > MIN_WORKERS.max(self.config.min_threads) {
+                    w.threads -= 1;
+                    return;
+                }
+                idle_since = Instant::now();
+            }
+        }
+    }
+
+    /// The connection of `token` is readable (or its peer closed).
+    fn woken(self: &Arc<Self>, token: u64) {
+        let Some(conn) = self.take_entry(token) else {
+            // the timer has it; it re-arms the connection when it puts it back
+            return;
+        };
+        let (socket, server, id) = (conn.socket.clone(), conn.server(), conn.id());
+        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.serve(token, conn, true)
+        }));
+        if served.is_err() {
+            // a handler panicked: the connection dies, the server and the worker go on
+            self.forget(token);
+            socket.destroy();
+            server.forget(id);
+        }
+    }
+
+    /// Serve a connection this worker took: every request it has, then park it again.
+    fn serve(self: &Arc<Self>, token: u64, mut conn: Box<Conn>, readable: bool) {
+        let mut may_read = readable;
+        loop {
+            match conn.wait_head(false, may_read) {
+                Wait::Head(head, first, seq) => match conn.exchange(head, first, seq) {
+                    After::KeepAlive => {
+                        conn.begin_wait();
+                        may_read = false;
+                    }
+                    After::Close(reason) => {
+                        self.forget(token);
+                        return conn.finish(reason);
+                    }
+                    After::HandedOver => {
+                        self.forget(token);
+                        return conn.forget_handed_over();
+                    }
+                },
+                Wait::Pending => return self.park(token, conn),
+                Wait::Done(reason) => {
+                    self.forget(token);
+                    return conn.finish(reason);
+                }
+            }
+        }
+    }
+
+    /// Put a connection back in the set to wait for its next bytes.
+    fn park(self: &Arc<Self>, token: u64, mut conn: Box<Conn>) {
+        conn.release_buffer();
+        conn.mark_parked();
+        let deadlines = conn.park_deadlines();
+        let keys = deadlines.map(|d| d.map(|(b, _)| conn.bound_duration(b)));
+        let fd = {
+            let mut slab = lock(&self.slab);
+            let Some(e) = slab.get(token) else { return };
+            e.conn = Some(conn);
+            e.fd
+        };
+        self.queue_timers(token, deadlines, keys);
+        if self.epoll.rearm(fd, token).is_err() {
+            if let Some(conn) = self.take_entry(token) {
+                self.forget(token);
+                conn.finish(super::conn::CloseReason::PeerClosed);
+            }
+        }
+    }
+
+    /// The connection of `token` is done: out of the set (before its descriptor can be
+    /// closed and reused) and out of the slab.
+    fn forget(&self, token: u64) {
+        let mut slab = lock(&self.slab);
+        if let Some(e) = slab.get(token) {
+            let _ = self.epoll.remove(e.fd);
+            if std::mem::take(&mut e.new) {
+                self.new_waiting.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        slab.remove(token);
+    }
+
+    /// Enforce the parked connections' deadlines that have passed (one worker at a time).
+    fn run_timers(self: &Arc<Self>, due: &mut Vec<(Bound, u64)>) {
+        let now = Instant::now();
+        {
+            let Ok(mut t) = self.timers.try_lock() else {
+                return;
+            };
+            t.pop_due(now, due);
+        }
+        for (bound, token) in due.drain(..) {
+            let bit = 1u8 << bound_index(bound);
+            let conn = {
+                let mut slab = lock(&self.slab);
+                let Some(e) = slab.get(token) else { continue };
+                e.queued &= !bit;
+                match &e.conn {
+                    Some(c) if c.due(now, bound) => e.conn.take(),
+                    Some(c) => {
+                        // parked again since: queue it at its new deadline
+                        let next = c.park_deadlines();
+                        let keys = next.map(|d| d.map(|(b, _)| c.bound_duration(b)));
+                        drop(slab);
+                        self.queue_timers(token, next, keys);
+                        continue;
+                    }
+                    None => continue, // being served: it queues itself when parked again
+                }
+            };
+            let Some(mut conn) = conn else { continue };
+            if conn.phase == ConnPhase::New {
+                let mut slab = lock(&self.slab);
+                if let Some(e) = slab.get(token) {
+                    if std::mem::take(&mut e.new) {
+                        self.new_waiting.fetch_sub(1, Ordering::AcqRel);
+                    }
+                }
+            }
+            match conn.expire(now, bound) {
+                Some(reason) => {
+                    self.forget(token);
+                    conn.finish(reason);
+                }
+                None => self.park(token, conn),
+            }
+        }
+    }
+}
