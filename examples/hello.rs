@@ -5,8 +5,11 @@
 //! ```
 //!
 //! For the scripts under `scripts/`: `STDHTTP_KEEP_ALIVE_MS` sets the keep-alive timeout,
-//! `STDHTTP_MAX_THREADS` the worker bound, and `STDHTTP_CLOSE_AFTER_MS=T` calls
-//! `server.close()` T ms after start; the process exits once the server has closed.
+//! `STDHTTP_MAX_THREADS` the worker bound, `STDHTTP_CLOSE_AFTER_MS=T` calls
+//! `server.close()` T ms after start (the process exits once the server has closed),
+//! `STDHTTP_SLEEP_MS=N` makes requests for `/sleep` sleep N ms in the handler (a blocking
+//! handler, for `scripts/sleepers.py`), and `STDHTTP_WAIT=parked|threads` picks where
+//! connections wait between requests (stdhttp reads it itself).
 
 use std::time::Duration;
 
@@ -23,7 +26,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let server = stdhttp::create_server(|_req, mut res| {
+    let sleep = env_u64("STDHTTP_SLEEP_MS").map(Duration::from_millis);
+    let server = stdhttp::create_server(move |req, mut res| {
+        if let (Some(d), "/sleep") = (sleep, req.url()) {
+            std::thread::sleep(d);
+        }
         let _ = res.set_header("Content-Type", "text/plain");
         let _ = res.end(b"Hello, World!");
     });

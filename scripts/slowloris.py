@@ -3,7 +3,7 @@
 
 Usage:
     python3 scripts/slowloris.py [SERVER_BINARY] [-n 1000] [-d 30] [--interval 0.1]
-                                 [--max-p99-ms 1000] [--no-reopen] [--args '{port}']
+                                 [--max-p99-ms 1000] [--no-reopen] [--silent] [--args '{port}']
 
 SERVER_BINARY (default target/release/examples/hello) is started by this script on a free
 127.0.0.1 port, as `SERVER_BINARY PORT` (change the arguments with --args, where `{port}` is
@@ -12,7 +12,7 @@ replaced by the port).  Then:
 * N "slow" connections are opened (non-blocking, one selector, in 20 batches over ~2 s),
   each sending the head
   `GET / HTTP/1.1\\r\\nHost: ...\\r\\nX-Slowloris: aaaa...` one byte per second, never
-  finishing it.  When the server closes one (a header timeout, say), it is counted and, unless
+  finishing it (with --silent they send nothing at all).  When the server closes one (a header timeout, say), it is counted and, unless
   --no-reopen, replaced a second later by a new slow connection, as a real attacker would.
 * A normal client thread opens a fresh connection every --interval seconds (default 100 ms),
   sends `GET /` and reads the whole response, timing it (5 s timeout per request).
@@ -121,6 +121,8 @@ def main():
     ap.add_argument("--no-reopen", action="store_true",
                     help="do not replace slow connections the server closes")
     ap.add_argument("--args", default="{port}", help="server arguments; {port} = the port")
+    ap.add_argument("--silent", action="store_true",
+                    help="the slow connections send nothing at all (not even a first byte)")
     opt = ap.parse_args()
 
     exit_on_signals("slowloris", int(opt.duration) + 60)
@@ -252,7 +254,8 @@ def main():
                         continue
                     sl.connected = True
                     sel.modify(sl.sock, selectors.EVENT_READ, sl)
-                    send_byte(sl, now)
+                    if not opt.silent:
+                        send_byte(sl, now)
                     continue
                 data = recv_ready(sl.sock)
                 if data is None:
