@@ -7,9 +7,12 @@
 //!
 //! - Workers share one epoll set and take one event each (`EPOLLONESHOT`, `maxevents` 1),
 //!   so a ready connection wakes exactly one worker and a busy worker holds only its own
-//!   connection. When the last waiting worker takes work, another is started (up to
-//!   `max_threads`), so a handler that blocks never stalls the others; a worker idle for
-//!   the pool's idle time exits (two always stay).
+//!   connection. A monitor looks every [`MONITOR_TICK`]: when no worker waits for the set
+//!   and one has been inside a single exchange for [`STUCK`] (its handler blocks: it sleeps,
+//!   reads a slow body, writes to a slow reader), another worker is started, up to
+//!   `max_threads` (Go's sysmon does the like for goroutines blocked in a syscall). Fast
+//!   handlers on a saturated CPU start no thread: being busy is not being stuck. A worker
+//!   idle for the pool's idle time exits (two always stay).
 //! - Deadlines (headers, keep-alive, `close()`'s grace, inactivity) of parked connections
 //!   live in one FIFO per timeout value, sorted by construction (O(1) per request), and are
 //!   enforced through the waiting workers' `epoll_wait` timeout. Each connection has at
@@ -37,6 +40,10 @@ const WAKE: u64 = u64::MAX;
 const MIN_WORKERS: usize = 2;
 /// The longest a waiting worker sleeps without looking at the timers.
 const MAX_WAIT: Duration = Duration::from_secs(1);
+/// How often the monitor looks for stuck workers.
+pub(crate) const MONITOR_TICK: Duration = Duration::from_millis(2);
+/// A worker this long inside one exchange while no worker waits: start another.
+pub(crate) const STUCK: Duration = Duration::from_millis(10);
 
 fn bound_index(b: Bound) -> usize {
     match b {
@@ -162,6 +169,43 @@ impl Timers {
 struct Workers {
     threads: usize,
     waiting: usize,
+    /// Per worker: when its current exchange began, in µs since `Parked::epoch` (0: none).
+    busy: Vec<Arc<Busy>>,
+}
+
+/// What the monitor knows of one worker.
+#[derive(Default)]
+struct Busy {
+    /// When its current exchange began, in µs since `Parked::epoch` (0: none).
+    since: std::sync::atomic::AtomicU64,
+    /// Its kernel thread id (0 until the worker has read it).
+    tid: std::sync::atomic::AtomicU64,
+}
+
+impl Busy {
+    /// Whether the worker sleeps in the kernel (state S or D in its `/proc` stat): blocked,
+    /// not just waiting for a CPU. Unknown counts as blocked.
+    fn blocked(&self) -> bool {
+        let tid = self.tid.load(Ordering::Relaxed);
+        if tid == 0 {
+            return true;
+        }
+        match std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) {
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.trim_start().chars().next())
+                .is_none_or(|state| matches!(state, 'S' | 'D')),
+            Err(_) => true,
+        }
+    }
+}
+
+/// This thread's kernel id, from `/proc/thread-self`.
+fn current_tid() -> u64 {
+    std::fs::read_link("/proc/thread-self")
+        .ok()
+        .and_then(|p| p.file_name()?.to_str()?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// One server's readiness set, its parked connections and its workers.
@@ -175,6 +219,7 @@ pub(crate) struct Parked {
     wake: (UnixStream, UnixStream),
     /// Accepted connections no worker has taken yet (for shedding when all are busy).
     new_waiting: AtomicUsize,
+    epoch: Instant,
 }
 
 impl Parked {
@@ -191,7 +236,46 @@ impl Parked {
             shutdown: AtomicBool::new(false),
             wake,
             new_waiting: AtomicUsize::new(0),
+            epoch: Instant::now(),
         }))
+        .inspect(|parked| {
+            let me = parked.clone();
+            let _ = thread::Builder::new()
+                .name("stdhttp-monitor".into())
+                .stack_size(64 * 1024)
+                .spawn(move || me.monitor());
+        })
+    }
+
+    fn stamp(&self) -> u64 {
+        (self.epoch.elapsed().as_micros() as u64).max(1)
+    }
+
+    /// Start a worker when none waits and one is stuck in an exchange.
+    fn monitor(self: Arc<Self>) {
+        while !self.shutdown.load(Ordering::Acquire) {
+            thread::sleep(MONITOR_TICK);
+            let long_busy: Vec<Arc<Busy>> = {
+                let w = lock(&self.workers);
+                if w.waiting > 0 {
+                    continue;
+                }
+                let now = self.stamp();
+                let limit = STUCK.as_micros() as u64;
+                w.busy
+                    .iter()
+                    .filter(|b| {
+                        let since = b.since.load(Ordering::Relaxed);
+                        since != 0 && now.saturating_sub(since) >= limit
+                    })
+                    .cloned()
+                    .collect()
+            };
+            // busy is not stuck: only a worker that sleeps in the kernel needs a stand-in
+            if long_busy.iter().any(|b| b.blocked()) {
+                self.start_worker();
+            }
+        }
     }
 
     /// Every worker is busy and no more may start: a new connection would wait.
@@ -269,16 +353,24 @@ impl Parked {
         conn
     }
 
-    /// Start a worker when none waits for the set (up to `max_threads`).
+    /// Have at least [`MIN_WORKERS`] workers.
     fn ensure_worker(self: &Arc<Self>) {
+        if lock(&self.workers).threads < MIN_WORKERS {
+            self.start_worker();
+        }
+    }
+
+    /// Start one more worker (up to `max_threads`).
+    fn start_worker(self: &Arc<Self>) {
+        let busy = Arc::new(Busy::default());
         let start = {
             let mut w = lock(&self.workers);
             let room = w.threads < self.config.max_threads.max(MIN_WORKERS);
-            let wanted = w.waiting == 0 || w.threads < MIN_WORKERS;
-            if room && wanted {
+            if room {
                 // counted as waiting from now: it is on its way to the set
                 w.threads += 1;
                 w.waiting += 1;
+                w.busy.push(busy.clone());
                 true
             } else {
                 false
@@ -286,14 +378,16 @@ impl Parked {
         };
         if start {
             let me = self.clone();
+            let mine = busy.clone();
             let spawned = thread::Builder::new()
                 .name("stdhttp-worker".into())
                 .stack_size(self.config.stack_size)
-                .spawn(move || me.work());
+                .spawn(move || me.work(mine));
             if spawned.is_err() {
                 let mut w = lock(&self.workers);
                 w.threads -= 1;
                 w.waiting -= 1;
+                w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
             }
         }
     }
@@ -304,11 +398,12 @@ impl Parked {
         let _ = (&self.wake.1).write_all(&[1]);
     }
 
-    fn work(self: Arc<Self>) {
+    fn work(self: Arc<Self>, busy: Arc<Busy>) {
         let mut events = [EpollEvent::EMPTY; 1];
         let mut idle_since = Instant::now();
         let mut due = Vec::new();
         let mut counted = true; // ensure_worker counted this worker as waiting
+        busy.tid.store(current_tid(), Ordering::Relaxed);
         loop {
             let now = Instant::now();
             let wait = lock(&self.timers)
@@ -321,28 +416,27 @@ impl Parked {
                 lock(&self.workers).waiting += 1;
             }
             let n = self.epoll.wait(&mut events, wait_ms).unwrap_or(0);
-            let spare = {
+            {
                 let mut w = lock(&self.workers);
                 w.waiting -= 1;
                 if self.shutdown.load(Ordering::Acquire) {
                     w.threads -= 1;
+                    w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
                     return;
                 }
-                w.waiting
-            };
+            }
             if n == 1 && events[0].token() != WAKE {
                 idle_since = Instant::now();
-                if spare == 0 {
-                    // the last waiting worker takes work: have another wait for the set
-                    self.ensure_worker();
-                }
+                busy.since.store(self.stamp(), Ordering::Relaxed);
                 self.woken(events[0].token());
+                busy.since.store(0, Ordering::Relaxed);
             }
             self.run_timers(&mut due);
             if n == 0 && idle_since.elapsed() >= self.config.idle_exit {
                 let mut w = lock(&self.workers);
                 if w.threads > MIN_WORKERS.max(self.config.min_threads) {
                     w.threads -= 1;
+                    w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
                     return;
                 }
                 idle_since = Instant::now();
