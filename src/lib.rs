@@ -87,6 +87,7 @@ mod message;
 mod net;
 mod outgoing;
 pub mod proto;
+mod reader;
 mod server;
 // the one module allowed `unsafe`: socket options std has no API for
 #[allow(unsafe_code)]
