@@ -284,6 +284,11 @@ impl Parked {
         w.waiting == 0 && w.threads >= self.config.max_threads.max(MIN_WORKERS)
     }
 
+    /// Workers alive now.
+    pub fn threads(&self) -> usize {
+        lock(&self.workers).threads
+    }
+
     /// Connections accepted and not yet taken by a worker.
     pub fn new_waiting(&self) -> usize {
         self.new_waiting.load(Ordering::Acquire)

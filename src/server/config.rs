@@ -1,0 +1,231 @@
+//! The server's settings: every default (one constant each), the wait model, and the
+//! setters. A setting is read when a connection is accepted (and the pool's and the wait
+//! model's at `listen`), so a change applies to later connections. Every timeout is in ms,
+//! and 0 means none.
+#![forbid(unsafe_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::conn_state::lock;
+use super::pool::PoolConfig;
+use super::Server;
+use crate::net::Socket;
+
+/// `server.timeout` (socket inactivity), from the seed documents: 120 000 ms. (Node 20: 0.)
+pub const DEFAULT_TIMEOUT_MS: u64 = 120_000;
+/// `server.headersTimeout` (Node 20): 60 000 ms.
+pub const DEFAULT_HEADERS_TIMEOUT_MS: u64 = 60_000;
+/// `server.requestTimeout` (Node 20): 300 000 ms.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 300_000;
+/// `server.keepAliveTimeout` (Node 20): 5 000 ms.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT_MS: u64 = 5_000;
+/// `server.maxHeadersCount`, from the seed documents: 1000 lines (0 = no limit).
+pub const DEFAULT_MAX_HEADERS_COUNT: usize = 1000;
+/// `server.maxHeaderSize` (Node 20): 16 384 bytes.
+pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
+/// `server.maxRequestsPerSocket` (Node 20): 0 = unlimited.
+pub const DEFAULT_MAX_REQUESTS_PER_SOCKET: u64 = 0;
+/// `server.maxConnections`: 0 = unlimited (Node 20: unlimited).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 0;
+/// The listen backlog, from the seed documents: 511.
+pub const DEFAULT_BACKLOG: u32 = 511;
+/// Worker threads kept even when idle.
+pub const DEFAULT_MIN_THREADS: usize = 0;
+/// The most worker threads, hence connections served at once. Each is a thread with a
+/// small stack; idle keep-alive connections hold one each.
+pub const DEFAULT_MAX_THREADS: usize = 16_384;
+/// Connections that wait for a worker when all are busy; beyond this the server answers
+/// `503` and closes.
+pub const DEFAULT_MAX_QUEUE: usize = 1024;
+/// Worker thread stack size (bytes). Only the pages a handler touches use memory.
+pub const DEFAULT_THREAD_STACK_SIZE: usize = 256 * 1024;
+/// An unread request body is drained up to this many bytes so the connection can serve
+/// the next request; a longer one closes the connection.
+pub const DEFAULT_DRAIN_LIMIT: u64 = 1024 * 1024;
+/// The default bound on a request body: none (0), as Node.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 0;
+
+pub(crate) struct Config {
+    pub timeout: AtomicU64,
+    pub headers_timeout: AtomicU64,
+    pub request_timeout: AtomicU64,
+    pub keep_alive_timeout: AtomicU64,
+    pub max_requests_per_socket: AtomicU64,
+    pub max_connections: AtomicU64,
+    pub max_header_size: AtomicU64,
+    pub max_headers_count: AtomicU64,
+    pub drain_limit: AtomicU64,
+    pub max_body_size: AtomicU64,
+    pub pool: Mutex<PoolConfig>,
+    pub wait_model: Mutex<WaitModel>,
+}
+
+/// Where a connection waits between requests (and while a request head trickles in).
+///
+/// ```
+/// use stdhttp::{Server, WaitModel};
+/// let server = Server::new();
+/// server.set_wait_model(WaitModel::ThreadPerConnection);
+/// assert_eq!(server.wait_model(), WaitModel::ThreadPerConnection);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitModel {
+    /// In the kernel's readiness set (epoll): a connection with no request in flight costs
+    /// no thread; a worker that takes a ready connection runs its handler itself. The
+    /// default on Linux.
+    Parked,
+    /// A worker owns the connection until it closes and waits in `recv` between requests:
+    /// one thread switch per request, one thread per open connection. The default
+    /// elsewhere, and what connections over a [`Transport`](crate::Transport) of your own
+    /// always use.
+    ThreadPerConnection,
+}
+
+impl WaitModel {
+    /// Whether this platform has a readiness set stdhttp can park connections in.
+    pub const PARKED_SUPPORTED: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+    /// The default: `STDHTTP_WAIT=parked|threads` when set (read once per process), else
+    /// [`WaitModel::Parked`] where supported.
+    pub fn from_env() -> WaitModel {
+        static CHOSEN: std::sync::OnceLock<WaitModel> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| match std::env::var("STDHTTP_WAIT").as_deref() {
+            Ok("threads") => WaitModel::ThreadPerConnection,
+            Ok("parked") if Self::PARKED_SUPPORTED => WaitModel::Parked,
+            _ if Self::PARKED_SUPPORTED => WaitModel::Parked,
+            _ => WaitModel::ThreadPerConnection,
+        })
+    }
+}
+
+macro_rules! setting {
+    ($(#[$doc:meta])* $get:ident, $set:ident, $field:ident, $t:ty) => {
+        $(#[$doc])*
+        pub fn $get(&self) -> $t {
+            self.inner.config.$field.load(Ordering::Relaxed) as $t
+        }
+        /// Set the value read by [`Server::
+        #[doc = stringify!($get)]
+        /// `] (applies to connections accepted afterwards).
+        pub fn $set(&self, value: $t) -> &Self {
+            self.inner.config.$field.store(value as u64, Ordering::Relaxed);
+            self
+        }
+    };
+}
+
+impl Server {
+    setting!(
+        /// The socket inactivity timeout in ms (0 = none). Default [`DEFAULT_TIMEOUT_MS`].
+        timeout, set_timeout_ms, timeout, u64
+    );
+    setting!(
+        /// How long a request's head may take, in ms. Default [`DEFAULT_HEADERS_TIMEOUT_MS`].
+        headers_timeout, set_headers_timeout, headers_timeout, u64
+    );
+    setting!(
+        /// How long a whole request may take to arrive, in ms. Default
+        /// [`DEFAULT_REQUEST_TIMEOUT_MS`].
+        request_timeout, set_request_timeout, request_timeout, u64
+    );
+    setting!(
+        /// How long an idle keep-alive connection is kept, in ms (0 = no limit; closed at
+        /// this + 1 s, as Node). Default [`DEFAULT_KEEP_ALIVE_TIMEOUT_MS`].
+        keep_alive_timeout, set_keep_alive_timeout, keep_alive_timeout, u64
+    );
+    setting!(
+        /// Requests served per connection (0 = unlimited). Default
+        /// [`DEFAULT_MAX_REQUESTS_PER_SOCKET`].
+        max_requests_per_socket, set_max_requests_per_socket, max_requests_per_socket, u64
+    );
+    setting!(
+        /// Connections served at once; more are dropped (0 = unlimited). Default
+        /// [`DEFAULT_MAX_CONNECTIONS`].
+        max_connections, set_max_connections, max_connections, usize
+    );
+    setting!(
+        /// The most header bytes (target + names + values) a request may have. Default
+        /// [`DEFAULT_MAX_HEADER_SIZE`]; 0 means the default, as Node's `maxHeaderSize: 0`
+        /// (the same on the client's [`RequestOptions::max_header_size`](crate::RequestOptions::max_header_size)).
+        max_header_size, set_max_header_size, max_header_size, usize
+    );
+    setting!(
+        /// Header lines kept per request (0 = all). Default [`DEFAULT_MAX_HEADERS_COUNT`].
+        max_headers_count, set_max_headers_count, max_headers_count, usize
+    );
+    setting!(
+        /// The most bytes of an unread request body drained to keep the connection. Default
+        /// [`DEFAULT_DRAIN_LIMIT`].
+        drain_limit, set_drain_limit, drain_limit, u64
+    );
+    setting!(
+        /// The most body bytes a request may carry (0 = unlimited, as Node; the default
+        /// [`DEFAULT_MAX_BODY_SIZE`]). A request whose `Content-Length` says more is answered
+        /// `413 Payload Too Large` before the handler runs, and the connection closed; a
+        /// chunked body that grows past it fails its read with `ERR_HTTP_BODY_TOO_LARGE` and
+        /// the server answers `413` (if the response has not started) and closes.
+        max_body_size, set_max_body_size, max_body_size, u64
+    );
+
+    /// Set the inactivity timeout (Node's `server.setTimeout(ms, cb)`); `callback` becomes
+    /// a `timeout` listener.
+    pub fn set_timeout(
+        &self,
+        ms: u64,
+        callback: Option<Box<dyn Fn(Socket) + Send + Sync>>,
+    ) -> &Self {
+        self.set_timeout_ms(ms);
+        if let Some(cb) = callback {
+            self.update(|h| h.timeout.push(Arc::from(cb)));
+        }
+        self
+    }
+
+    /// Where connections wait between requests: [`WaitModel::Parked`] (the default on
+    /// Linux, or as `STDHTTP_WAIT` says) or [`WaitModel::ThreadPerConnection`]. Applies
+    /// from the next `listen`; on a platform without a readiness set, `Parked` serves as
+    /// thread per connection.
+    pub fn set_wait_model(&self, model: WaitModel) -> &Self {
+        *lock(&self.inner.config.wait_model) = model;
+        self
+    }
+
+    /// The wait model the next `listen` uses.
+    pub fn wait_model(&self) -> WaitModel {
+        *lock(&self.inner.config.wait_model)
+    }
+
+    fn pool_config(&self, f: impl FnOnce(&mut PoolConfig)) -> &Self {
+        f(&mut lock(&self.inner.config.pool));
+        self
+    }
+
+    /// The most worker threads (connections served at once). Default
+    /// [`DEFAULT_MAX_THREADS`]. Set before `listen`.
+    pub fn set_max_threads(&self, n: usize) -> &Self {
+        self.pool_config(|c| c.max_threads = n.max(1))
+    }
+
+    /// Worker threads kept when idle. Default [`DEFAULT_MIN_THREADS`]. Set before `listen`.
+    pub fn set_min_threads(&self, n: usize) -> &Self {
+        self.pool_config(|c| c.min_threads = n)
+    }
+
+    /// Connections waiting for a worker before the server sheds load with `503`. Default
+    /// [`DEFAULT_MAX_QUEUE`]. Set before `listen`.
+    pub fn set_max_queue(&self, n: usize) -> &Self {
+        self.pool_config(|c| c.max_queue = n)
+    }
+
+    /// Worker thread stack size in bytes. Default [`DEFAULT_THREAD_STACK_SIZE`]. Set before
+    /// `listen`.
+    pub fn set_thread_stack_size(&self, bytes: usize) -> &Self {
+        self.pool_config(|c| c.stack_size = bytes.max(64 * 1024))
+    }
+
+    /// The worker thread bound.
+    pub fn max_threads(&self) -> usize {
+        lock(&self.inner.config.pool).max_threads
+    }
+}

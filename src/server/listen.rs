@@ -1,0 +1,371 @@
+//! Listening: binding TCP and Unix sockets (or adopting the caller's), priming the listener,
+//! the accept loop, and handing each connection to the readiness set or a worker (or
+//! shedding it with a `503` when there is no room).
+#![forbid(unsafe_code)]
+
+use std::io;
+use std::net::{TcpListener, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::conn;
+use super::conn_state::lock;
+use super::pool::Pool;
+use super::{Inherited, Server, ServerAddress, ServerInner, WaitModel, DEFAULT_BACKLOG};
+use crate::net::Socket;
+use crate::Error;
+
+pub(super) enum Bound {
+    Tcp(TcpListener),
+    #[cfg(unix)]
+    Unix(UnixListener, Option<PathBuf>),
+}
+
+pub(super) struct Listening {
+    pub address: ServerAddress,
+    pub wake: ServerAddress,
+    pub accept_thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Bind TCP `addr` (e.g. `"127.0.0.1:0"`) with backlog 511 and serve in the background.
+    /// Errors: `EADDRINUSE`, `ERR_SERVER_ALREADY_LISTEN`.
+    pub fn listen(&self, addr: impl ToSocketAddrs) -> Result<(), Error> {
+        self.listen_with_backlog(addr, DEFAULT_BACKLOG)
+    }
+
+    /// [`listen`](Self::listen) with a backlog of your choice.
+    pub fn listen_with_backlog(&self, addr: impl ToSocketAddrs, backlog: u32) -> Result<(), Error> {
+        self.check_not_listening()?;
+        let listener = TcpListener::bind(addr)?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            crate::sys::set_backlog(listener.as_raw_fd(), backlog)?;
+        }
+        self.start(Bound::Tcp(listener), true)
+    }
+
+    /// Serve on a Unix socket at `path` (removed again when the server closes).
+    #[cfg(unix)]
+    pub fn listen_unix(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        self.check_not_listening()?;
+        let path = path.as_ref().to_path_buf();
+        let listener = UnixListener::bind(&path)?;
+        self.start(Bound::Unix(listener, Some(path)), false)
+    }
+
+    /// Serve on a TCP listener you bound yourself. The server accepts with blocking calls,
+    /// so a non-blocking listener is switched to blocking; its other options are left as
+    /// they are.
+    pub fn listen_on(&self, listener: TcpListener) -> Result<(), Error> {
+        self.check_not_listening()?;
+        self.start(Bound::Tcp(listener), false)
+    }
+
+    /// Serve on a Unix listener you bound yourself (switched to blocking, as for
+    /// [`listen_on`](Self::listen_on)).
+    #[cfg(unix)]
+    pub fn listen_unix_on(&self, listener: UnixListener) -> Result<(), Error> {
+        self.check_not_listening()?;
+        self.start(Bound::Unix(listener, None), false)
+    }
+
+    /// Serve on a listening socket given by its file descriptor (Node's `listen({fd})`),
+    /// e.g. one inherited from a process manager. It takes an [`OwnedFd`](std::os::fd::OwnedFd)
+    /// rather than Node's bare number: the server closes the descriptor when it closes, so it
+    /// must own it (turn an inherited number into one with the `unsafe`
+    /// `OwnedFd::from_raw_fd`, whose contract is exactly that). A TCP or Unix listening
+    /// socket.
+    ///
+    /// ```no_run
+    /// use std::os::fd::OwnedFd;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let server = stdhttp::Server::new();
+    /// server.listen_fd(OwnedFd::from(listener))?;
+    /// # Ok::<(), stdhttp::Error>(())
+    /// ```
+    #[cfg(unix)]
+    pub fn listen_fd(&self, fd: std::os::fd::OwnedFd) -> Result<(), Error> {
+        use std::os::fd::AsRawFd;
+        self.check_not_listening()?;
+        if crate::sys::is_unix_socket(fd.as_raw_fd())? {
+            self.start(Bound::Unix(UnixListener::from(fd), None), false)
+        } else {
+            self.start(Bound::Tcp(TcpListener::from(fd)), false)
+        }
+    }
+
+    fn check_not_listening(&self) -> Result<(), Error> {
+        if lock(&self.inner.listening).is_some() {
+            return Err(Error::new(
+                "ERR_SERVER_ALREADY_LISTEN",
+                "Listen method has been called more than once without closing.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Set on a listener the server bound itself what every connection starts with (no
+    /// Nagle, the first read's and every write's timeout), so accepting costs no
+    /// `setsockopt` calls. Not done when the first read's timeout is under a second: the
+    /// listener's receive timeout also ends each quiet `accept`.
+    fn prime(&self, bound: &Bound) -> Inherited {
+        #[cfg(unix)]
+        if let Bound::Tcp(l) = bound {
+            use std::os::fd::AsRawFd;
+            let c = &self.inner.config;
+            let ms = |v: &AtomicU64| match v.load(Ordering::Relaxed) {
+                0 => None,
+                ms => Some(Duration::from_millis(ms)),
+            };
+            let timeout = ms(&c.timeout);
+            // a new connection's first read waits for the headers timeout or the
+            // inactivity bound, whichever is shorter (see `conn::serve`)
+            let read = match (ms(&c.headers_timeout), timeout) {
+                (Some(h), Some(t)) => Some(h.min(t)),
+                (h, t) => h.or(t),
+            };
+            if read.is_none_or(|r| r >= Duration::from_secs(1))
+                && crate::sys::prime_listener(l.as_raw_fd(), read, timeout).is_ok()
+            {
+                return Inherited {
+                    read: Some(read),
+                    write: Some(timeout),
+                    nodelay: true,
+                };
+            }
+        }
+        let _ = bound;
+        Inherited::default()
+    }
+
+    /// Serve `bound` in the background; `own`: the server bound it, so it may set options
+    /// on it.
+    fn start(&self, bound: Bound, own: bool) -> Result<(), Error> {
+        let mut listening = lock(&self.inner.listening);
+        if listening.is_some() {
+            return Err(Error::new(
+                "ERR_SERVER_ALREADY_LISTEN",
+                "Listen method has been called more than once without closing.",
+            ));
+        }
+        let (address, wake) = match &bound {
+            Bound::Tcp(l) => {
+                let a = l.local_addr()?;
+                let mut w = a;
+                if w.ip().is_unspecified() {
+                    w.set_ip(if a.is_ipv4() {
+                        std::net::Ipv4Addr::LOCALHOST.into()
+                    } else {
+                        std::net::Ipv6Addr::LOCALHOST.into()
+                    });
+                }
+                (ServerAddress::Tcp(a), ServerAddress::Tcp(w))
+            }
+            #[cfg(unix)]
+            Bound::Unix(l, _) => {
+                let p = l
+                    .local_addr()?
+                    .as_pathname()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                (ServerAddress::Unix(p.clone()), ServerAddress::Unix(p))
+            }
+        };
+        match &bound {
+            Bound::Tcp(l) => l.set_nonblocking(false)?,
+            #[cfg(unix)]
+            Bound::Unix(l, _) => l.set_nonblocking(false)?,
+        }
+        let inherited = if own {
+            self.prime(&bound)
+        } else {
+            Inherited::default()
+        };
+        let pool_config = *lock(&self.inner.config.pool);
+        let pool = Pool::new(pool_config);
+        *lock(&self.inner.pool) = Some(pool.clone());
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let parked = match *lock(&self.inner.config.wait_model) {
+                WaitModel::Parked => Some(super::parked::Parked::new(pool_config)?),
+                WaitModel::ThreadPerConnection => None,
+            };
+            *lock(&self.inner.parked) = parked;
+        }
+        self.inner.closing.store(false, Ordering::Release);
+        lock(&self.inner.tracked).listening = true;
+        let inner = self.inner.clone();
+        let accept_thread = thread::Builder::new()
+            .name("stdhttp-accept".into())
+            .spawn(move || accept_loop(inner, bound, pool, inherited))?;
+        *listening = Some(Listening {
+            address,
+            wake,
+            accept_thread: Some(accept_thread),
+        });
+        drop(listening);
+        for f in &self.inner.handlers().listening {
+            f();
+        }
+        Ok(())
+    }
+}
+
+fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inherited) {
+    let accept = |bound: &Bound| match bound {
+        Bound::Tcp(l) => l.accept().map(|(s, _)| {
+            if !inherited.nodelay {
+                let _ = s.set_nodelay(true);
+            }
+            Socket::from_tcp(s)
+        }),
+        #[cfg(unix)]
+        Bound::Unix(l, _) => l.accept().map(|(s, _)| Socket::from_unix(s)),
+    };
+    // what a TCP connection inherits from this listener; a Unix one inherits nothing
+    let inherited_by = |socket: &Socket| match socket.as_tcp() {
+        Some(_) => inherited,
+        None => Inherited::default(),
+    };
+    loop {
+        let accepted = accept(&bound);
+        let closing = inner.closing.load(Ordering::Acquire) && lock(&inner.listening).is_none();
+        match accepted {
+            // every connection accepted is served, even the one `close()` made to wake
+            // this thread (it ends at once)
+            Ok(socket) => {
+                let inherited = inherited_by(&socket);
+                admit(&inner, &pool, socket, inherited)
+            }
+            Err(e) if !closing => {
+                // out of descriptors or the like: give the system a moment rather than spin
+                // (a primed listener's receive timeout also ends a quiet accept: go on)
+                if !matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::Interrupted
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                ) {
+                    thread::sleep(Duration::from_millis(10));
+                }
+            }
+            Err(_) => {}
+        }
+        if closing {
+            // connections the kernel completed but nobody accepted yet would be reset when
+            // the listener closes, with their requests in them: serve them too
+            let nonblocking = match &bound {
+                Bound::Tcp(l) => l.set_nonblocking(true),
+                #[cfg(unix)]
+                Bound::Unix(l, _) => l.set_nonblocking(true),
+            };
+            if nonblocking.is_ok() {
+                while let Ok(socket) = accept(&bound) {
+                    let _ = match &socket.as_tcp() {
+                        Some(s) => s.set_nonblocking(false),
+                        None => Ok(()),
+                    };
+                    let inherited = inherited_by(&socket);
+                    admit(&inner, &pool, socket, inherited);
+                }
+            }
+            break;
+        }
+    }
+    #[cfg(unix)]
+    if let Bound::Unix(_, Some(path)) = &bound {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Track a new connection and hand it to the pool, or drop it (over `max_connections`) or
+/// shed it with a `503` (pool and queue full).
+fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inherited) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let parked = lock(&inner.parked).clone();
+    let idle = Arc::new(AtomicBool::new(false));
+    let id = {
+        let mut t = lock(&inner.tracked);
+        let max = inner.config.max_connections.load(Ordering::Relaxed) as usize;
+        if max > 0 && t.conns.len() >= max {
+            drop(t);
+            socket.destroy();
+            return;
+        }
+        t.next_id += 1;
+        let id = t.next_id;
+        t.conns.insert(id, (socket.clone(), idle.clone()));
+        id
+    };
+    let accepted_at = Instant::now();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(parked) = parked {
+        let max_queue = lock(&inner.config.pool).max_queue;
+        if parked.saturated() && parked.new_waiting() >= max_queue {
+            return shed(inner, &socket, id);
+        }
+        let opened = Box::new(conn::Conn::open(
+            inner.clone(),
+            socket.clone(),
+            accepted_at,
+            idle,
+            id,
+            inherited,
+        ));
+        if let Err(conn) = parked.register(opened) {
+            let job_inner = inner.clone();
+            let job_socket = socket.clone();
+            let job = Box::new(move || {
+                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    conn::serve_opened(*conn)
+                }));
+                if served.is_err() {
+                    job_socket.destroy();
+                    job_inner.forget(id);
+                }
+            });
+            if pool.submit(job).is_err() {
+                shed(inner, &socket, id);
+            }
+        }
+        return;
+    }
+    let job_inner = inner.clone();
+    let job_socket = socket.clone();
+    let job = Box::new(move || {
+        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn::serve(
+                job_inner.clone(),
+                job_socket.clone(),
+                accepted_at,
+                idle,
+                id,
+                inherited,
+            )
+        }));
+        if served.is_err() {
+            // a handler panicked: the connection dies, the server and the worker go on
+            job_socket.destroy();
+            job_inner.forget(id);
+        }
+    });
+    if pool.submit(job).is_err() {
+        shed(inner, &socket, id);
+    }
+}
+
+/// No room for a connection: `503` and close.
+fn shed(inner: &ServerInner, socket: &Socket, id: u64) {
+    let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
+    let _ = socket.write_all_vectored(&[crate::proto::canned::SHED]);
+    socket.destroy();
+    inner.forget(id);
+}
