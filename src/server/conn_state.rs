@@ -34,6 +34,8 @@ pub(crate) struct ConnState {
     /// The inactivity timer `set_timeout` armed for this request, and the silence (by its
     /// start) it last fired for.
     timer: Mutex<(Option<Duration>, Option<Instant>)>,
+    /// A timer or a `timeout` listener was set for this request (reset clears them).
+    timers_set: AtomicBool,
     /// The response's `close` listeners, and whether they ran.
     close_listeners: Mutex<(Vec<Listener>, bool)>,
 }
@@ -50,6 +52,7 @@ impl ConnState {
             generation: AtomicU64::new(0),
             timer: Mutex::new((None, None)),
             close_listeners: Mutex::new((Vec::new(), false)),
+            timers_set: AtomicBool::new(false),
             response_started: AtomicBool::new(false),
             done: Mutex::new((None, false)),
             done_cv: Condvar::new(),
@@ -62,9 +65,11 @@ impl ConnState {
         self.response_started.store(false, Ordering::Release);
         *lock(&self.done) = (None, false);
         self.generation.fetch_add(1, Ordering::AcqRel);
-        *lock(&self.timer) = (None, None);
-        lock(&self.timeout_listeners).clear();
-        lock(&self.request_timeout_listeners).clear();
+        if self.timers_set.swap(false, Ordering::AcqRel) {
+            *lock(&self.timer) = (None, None);
+            lock(&self.timeout_listeners).clear();
+            lock(&self.request_timeout_listeners).clear();
+        }
         self.request_complete.store(false, Ordering::Release);
         *lock(&self.close_listeners) = (Vec::new(), false);
     }
@@ -74,6 +79,7 @@ impl ConnState {
     /// the socket is destroyed when there are none. Once per silence; 0 disarms it.
     pub fn arm_timer(self: &Arc<Self>, ms: u64) {
         let t = (ms > 0).then(|| Duration::from_millis(ms));
+        self.timers_set.store(true, Ordering::Release);
         *lock(&self.timer) = (t, None);
         if let Some(t) = t {
             let now = self.socket.watch_io();
@@ -83,6 +89,7 @@ impl ConnState {
     }
 
     pub fn add_request_timeout_listener(&self, f: TimeoutListener) {
+        self.timers_set.store(true, Ordering::Release);
         lock(&self.request_timeout_listeners).push(f);
     }
 
@@ -216,6 +223,7 @@ impl ConnState {
     }
 
     pub fn add_timeout_listener(&self, f: TimeoutListener) {
+        self.timers_set.store(true, Ordering::Release);
         lock(&self.timeout_listeners).push(f);
     }
 

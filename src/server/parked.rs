@@ -38,6 +38,8 @@ use crate::sys::{Epoll, EpollEvent};
 const WAKE: u64 = u64::MAX;
 /// Workers that stay however idle.
 const MIN_WORKERS: usize = 2;
+/// Up to this many open connections, a parked one keeps its (2 KiB) read buffer.
+const KEEP_BUFFERS_UP_TO: usize = 512;
 /// The longest a waiting worker sleeps without looking at the timers.
 const MAX_WAIT: Duration = Duration::from_secs(1);
 /// How often the monitor looks for stuck workers.
@@ -168,7 +170,6 @@ impl Timers {
 #[derive(Default)]
 struct Workers {
     threads: usize,
-    waiting: usize,
     /// Per worker: when its current exchange began, in µs since `Parked::epoch` (0: none).
     busy: Vec<Arc<Busy>>,
 }
@@ -220,6 +221,13 @@ pub(crate) struct Parked {
     /// Accepted connections no worker has taken yet (for shedding when all are busy).
     new_waiting: AtomicUsize,
     epoch: Instant,
+    /// Connections in the slab.
+    live: AtomicUsize,
+    /// Workers in `epoll_wait` (or on their way there).
+    waiting: AtomicUsize,
+    /// The earliest timer, in µs since `epoch` (`u64::MAX`: none): a worker looks at the
+    /// timer queues only once it has passed.
+    next_due: std::sync::atomic::AtomicU64,
 }
 
 impl Parked {
@@ -237,6 +245,9 @@ impl Parked {
             wake,
             new_waiting: AtomicUsize::new(0),
             epoch: Instant::now(),
+            live: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            next_due: std::sync::atomic::AtomicU64::new(u64::MAX),
         }))
         .inspect(|parked| {
             let me = parked.clone();
@@ -257,7 +268,7 @@ impl Parked {
             thread::sleep(MONITOR_TICK);
             let long_busy: Vec<Arc<Busy>> = {
                 let w = lock(&self.workers);
-                if w.waiting > 0 {
+                if self.waiting.load(Ordering::Acquire) > 0 {
                     continue;
                 }
                 let now = self.stamp();
@@ -281,7 +292,8 @@ impl Parked {
     /// Every worker is busy and no more may start: a new connection would wait.
     pub fn saturated(&self) -> bool {
         let w = lock(&self.workers);
-        w.waiting == 0 && w.threads >= self.config.max_threads.max(MIN_WORKERS)
+        self.waiting.load(Ordering::Acquire) == 0
+            && w.threads >= self.config.max_threads.max(MIN_WORKERS)
     }
 
     /// Workers alive now.
@@ -304,11 +316,12 @@ impl Parked {
         let deadlines = conn.park_deadlines();
         let keys = deadlines.map(|d| d.map(|(b, _)| conn.bound_duration(b)));
         let token = lock(&self.slab).insert(fd, conn);
+        self.live.fetch_add(1, Ordering::Relaxed);
         self.new_waiting.fetch_add(1, Ordering::AcqRel);
         self.queue_timers(token, deadlines, keys);
         if self.epoll.add_once(fd, token).is_err() {
             let conn = self.take_entry(token);
-            lock(&self.slab).remove(token);
+            self.forget(token);
             return match conn {
                 Some(c) => Err(c),
                 None => Ok(()),
@@ -345,6 +358,8 @@ impl Parked {
         let mut t = lock(&self.timers);
         for (key, due, bound) in wanted {
             t.push(key, due, bound, token);
+            let at = due.saturating_duration_since(self.epoch).as_micros() as u64;
+            self.next_due.fetch_min(at, Ordering::AcqRel);
         }
     }
 
@@ -374,7 +389,7 @@ impl Parked {
             if room {
                 // counted as waiting from now: it is on its way to the set
                 w.threads += 1;
-                w.waiting += 1;
+                self.waiting.fetch_add(1, Ordering::AcqRel);
                 w.busy.push(busy.clone());
                 true
             } else {
@@ -391,7 +406,7 @@ impl Parked {
             if spawned.is_err() {
                 let mut w = lock(&self.workers);
                 w.threads -= 1;
-                w.waiting -= 1;
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
                 w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
             }
         }
@@ -410,25 +425,23 @@ impl Parked {
         let mut counted = true; // ensure_worker counted this worker as waiting
         busy.tid.store(current_tid(), Ordering::Relaxed);
         loop {
-            let now = Instant::now();
-            let wait = lock(&self.timers)
-                .next_due()
-                .map_or(MAX_WAIT, |d| d.saturating_duration_since(now))
-                .min(MAX_WAIT);
+            let now_us = self.stamp();
+            let wait = match self.next_due.load(Ordering::Acquire) {
+                u64::MAX => MAX_WAIT,
+                due => Duration::from_micros(due.saturating_sub(now_us)).min(MAX_WAIT),
+            };
             // round up: a wait that ends a little early only spins once more
             let wait_ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
             if !std::mem::take(&mut counted) {
-                lock(&self.workers).waiting += 1;
+                self.waiting.fetch_add(1, Ordering::AcqRel);
             }
             let n = self.epoll.wait(&mut events, wait_ms).unwrap_or(0);
-            {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            if self.shutdown.load(Ordering::Acquire) {
                 let mut w = lock(&self.workers);
-                w.waiting -= 1;
-                if self.shutdown.load(Ordering::Acquire) {
-                    w.threads -= 1;
-                    w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
-                    return;
-                }
+                w.threads -= 1;
+                w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
+                return;
             }
             if n == 1 && events[0].token() != WAKE {
                 idle_since = Instant::now();
@@ -497,7 +510,10 @@ impl Parked {
 
     /// Put a connection back in the set to wait for its next bytes.
     fn park(self: &Arc<Self>, token: u64, mut conn: Box<Conn>) {
-        conn.release_buffer();
+        if self.live.load(Ordering::Relaxed) > KEEP_BUFFERS_UP_TO {
+            // many connections wait: each holds no read buffer while parked
+            conn.release_buffer();
+        }
         conn.mark_parked();
         let deadlines = conn.park_deadlines();
         let keys = deadlines.map(|d| d.map(|(b, _)| conn.bound_duration(b)));
@@ -525,18 +541,26 @@ impl Parked {
             if std::mem::take(&mut e.new) {
                 self.new_waiting.fetch_sub(1, Ordering::AcqRel);
             }
+            self.live.fetch_sub(1, Ordering::Relaxed);
         }
         slab.remove(token);
     }
 
     /// Enforce the parked connections' deadlines that have passed (one worker at a time).
     fn run_timers(self: &Arc<Self>, due: &mut Vec<(Bound, u64)>) {
+        if self.next_due.load(Ordering::Acquire) > self.stamp() {
+            return;
+        }
         let now = Instant::now();
         {
             let Ok(mut t) = self.timers.try_lock() else {
                 return;
             };
             t.pop_due(now, due);
+            let next = t.next_due().map_or(u64::MAX, |d| {
+                d.saturating_duration_since(self.epoch).as_micros() as u64
+            });
+            self.next_due.store(next, Ordering::Release);
         }
         for (bound, token) in due.drain(..) {
             let bit = 1u8 << bound_index(bound);
