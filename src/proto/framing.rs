@@ -98,6 +98,97 @@ pub struct Decision {
     pub reusable: bool,
 }
 
+/// Why a connection did not carry another message: decided in one place per exchange (the
+/// response's head by [`response_connection`], then what the exchange left behind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The request said `Connection: close`.
+    RequestAsked,
+    /// An HTTP/1.0 request without `Connection: keep-alive`.
+    Http10,
+    /// The response's body is delimited by the close.
+    CloseDelimitedBody,
+    /// The handler set `Connection: close`.
+    UserHeader,
+    /// The request expected `100 Continue` and it was not sent (its body may follow).
+    ContinueNotSent,
+    /// `server.close()` was called.
+    ServerClosing,
+    /// `max_requests_per_socket` was reached.
+    MaxRequests,
+    /// Writing the response failed (or it ended short of its `Content-Length`).
+    WriteFailed,
+    /// The request's unread body was longer than `drain_limit`.
+    BodyNotDrained,
+    /// A timeout (headers, request, keep-alive idle, inactivity).
+    Timeout,
+    /// The request could not be parsed (or was refused: 400, 413, 431, 503).
+    ParseError,
+    /// The peer closed, or the socket was destroyed.
+    PeerClosed,
+}
+
+/// What decides whether a response lets its connection carry another request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResponseConnection {
+    /// The request did not allow it (`Connection: close`, or HTTP/1.0 without keep-alive).
+    pub request_close: Option<CloseReason>,
+    /// The server is closing.
+    pub server_closing: bool,
+    /// The request expected `100 Continue` and none was sent.
+    pub continue_not_sent: bool,
+    /// The response's framing lets the connection go on ([`Decision::reusable`]).
+    pub framing_reusable: bool,
+    /// The user set a `Connection` header; `Some(true)` when it lists `close`.
+    pub user_connection: Option<bool>,
+    /// The user removed the `Connection` header: none is written.
+    pub removed_connection: bool,
+    /// The last request the socket may carry (`max_requests_per_socket`): it is told
+    /// `close`, yet the connection stays open for the requests pipelined behind it.
+    pub last_allowed: bool,
+}
+
+/// The `Connection` header stdhttp writes itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionHeader {
+    /// None (the user's own, or a removed one).
+    None,
+    /// `Connection: keep-alive` (and the `Keep-Alive` hint).
+    KeepAlive,
+    /// `Connection: close`.
+    Close,
+}
+
+/// Whether the connection can carry another request after this response (`Err`: why not)
+/// and which `Connection` header stdhttp writes.
+///
+/// ```
+/// use stdhttp::proto::framing::{response_connection, CloseReason, ConnectionHeader, ResponseConnection};
+/// let facts = ResponseConnection { framing_reusable: true, ..Default::default() };
+/// assert_eq!(response_connection(&facts), (Ok(()), ConnectionHeader::KeepAlive));
+/// let closing = ResponseConnection { server_closing: true, ..facts };
+/// assert_eq!(
+///     response_connection(&closing),
+///     (Err(CloseReason::ServerClosing), ConnectionHeader::Close)
+/// );
+/// ```
+pub fn response_connection(f: &ResponseConnection) -> (Result<(), CloseReason>, ConnectionHeader) {
+    let reason = f
+        .request_close
+        .or(f.server_closing.then_some(CloseReason::ServerClosing))
+        .or(f.continue_not_sent.then_some(CloseReason::ContinueNotSent))
+        .or((!f.framing_reusable).then_some(CloseReason::CloseDelimitedBody))
+        .or((f.user_connection == Some(true)).then_some(CloseReason::UserHeader));
+    let header = if f.user_connection.is_some() || f.removed_connection {
+        ConnectionHeader::None
+    } else if reason.is_none() && !f.last_allowed {
+        ConnectionHeader::KeepAlive
+    } else {
+        ConnectionHeader::Close
+    };
+    (reason.map_or(Ok(()), Err), header)
+}
+
 /// An error in the user's framing headers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FramingError {
@@ -381,6 +472,81 @@ mod tests {
             ..user()
         };
         assert!(!t(&chunked_on_204, false, true, None).unwrap().reusable);
+    }
+
+    #[test]
+    fn the_connection_verdict_takes_the_first_reason() {
+        let ok = ResponseConnection {
+            framing_reusable: true,
+            ..Default::default()
+        };
+        let table: &[(
+            ResponseConnection,
+            Result<(), CloseReason>,
+            ConnectionHeader,
+        )] = &[
+            (ok, Ok(()), ConnectionHeader::KeepAlive),
+            (
+                ResponseConnection {
+                    request_close: Some(CloseReason::Http10),
+                    ..ok
+                },
+                Err(CloseReason::Http10),
+                ConnectionHeader::Close,
+            ),
+            (
+                ResponseConnection {
+                    framing_reusable: false,
+                    ..ok
+                },
+                Err(CloseReason::CloseDelimitedBody),
+                ConnectionHeader::Close,
+            ),
+            (
+                ResponseConnection {
+                    user_connection: Some(true),
+                    ..ok
+                },
+                Err(CloseReason::UserHeader),
+                ConnectionHeader::None,
+            ),
+            (
+                ResponseConnection {
+                    user_connection: Some(false),
+                    ..ok
+                },
+                Ok(()),
+                ConnectionHeader::None,
+            ),
+            (
+                ResponseConnection {
+                    last_allowed: true,
+                    ..ok
+                },
+                Ok(()),
+                ConnectionHeader::Close,
+            ),
+            (
+                ResponseConnection {
+                    continue_not_sent: true,
+                    server_closing: true,
+                    ..ok
+                },
+                Err(CloseReason::ServerClosing),
+                ConnectionHeader::Close,
+            ),
+            (
+                ResponseConnection {
+                    removed_connection: true,
+                    ..ok
+                },
+                Ok(()),
+                ConnectionHeader::None,
+            ),
+        ];
+        for (facts, verdict, header) in table {
+            assert_eq!(response_connection(facts), (*verdict, *header), "{facts:?}");
+        }
     }
 
     #[test]

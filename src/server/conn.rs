@@ -100,35 +100,7 @@ pub(crate) enum ConnPhase {
     Closed,
 }
 
-/// Why a connection did not carry another request: decided in one place per exchange (the
-/// response's head, then what the exchange left behind), and shown in `Debug`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CloseReason {
-    /// The request said `Connection: close`.
-    RequestAsked,
-    /// An HTTP/1.0 request without `Connection: keep-alive`.
-    Http10,
-    /// The response's body is delimited by the close.
-    CloseDelimitedBody,
-    /// The handler set `Connection: close`.
-    UserHeader,
-    /// The request expected `100 Continue` and it was not sent (its body may follow).
-    ContinueNotSent,
-    /// `server.close()` was called.
-    ServerClosing,
-    /// `max_requests_per_socket` was reached.
-    MaxRequests,
-    /// Writing the response failed (or it ended short of its `Content-Length`).
-    WriteFailed,
-    /// The request's unread body was longer than `drain_limit`.
-    BodyNotDrained,
-    /// A timeout (headers, request, keep-alive idle, inactivity).
-    Timeout,
-    /// The request could not be parsed (or was refused: 400, 413, 431, 503).
-    ParseError,
-    /// The peer closed, or the socket was destroyed.
-    PeerClosed,
-}
+pub(crate) use crate::proto::framing::CloseReason;
 
 /// What waiting for a head gave.
 pub(crate) enum Wait {

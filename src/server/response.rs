@@ -12,7 +12,7 @@ use super::conn_state::ConnState;
 use crate::net::Socket;
 use crate::outgoing::{HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
-use crate::proto::framing;
+use crate::proto::framing::{self, ConnectionHeader, ResponseConnection};
 use crate::Error;
 
 /// A callback for [`ServerResponse::set_timeout`].
@@ -260,18 +260,6 @@ impl ServerResponse {
         if self.send_date && !h.has("date") {
             push_date_line(&mut head);
         }
-        // after server.close() responses say `Connection: close`, so clients stop sending;
-        // decided now, not when the request arrived
-        let mut close = self.close;
-        let mut because = |reason: CloseReason| {
-            close.get_or_insert(reason);
-        };
-        if self.conn.server_closing() {
-            because(CloseReason::ServerClosing);
-        }
-        if self.req.expects_continue && !self.continue_sent {
-            because(CloseReason::ContinueNotSent);
-        }
         let chunk_allowed = self.req.version >= (1, 1) || self.req.te_chunked;
         let decision = framing::response_framing(
             &self.out.user_framing(),
@@ -285,18 +273,22 @@ impl ServerResponse {
                 "Trailers are invalid with this transfer encoding",
             )
         })?;
-        if !decision.reusable {
-            because(CloseReason::CloseDelimitedBody);
-        }
         let framing = decision.body;
-        if h.get("connection").is_some() {
-            if h.has_token("connection", "close") {
-                because(CloseReason::UserHeader);
-            }
-        } else if !self.out.removed_connection {
-            // the last request a socket may carry is told `close`, yet (as Node) the
-            // connection stays open so requests pipelined behind it get their 503
-            if close.is_none() && !self.req.last_allowed {
+        // decided now, when the head is written, not when the request arrived: after
+        // server.close() responses say `Connection: close`, so clients stop sending
+        let (verdict, connection) = framing::response_connection(&ResponseConnection {
+            request_close: self.close,
+            server_closing: self.conn.server_closing(),
+            continue_not_sent: self.req.expects_continue && !self.continue_sent,
+            framing_reusable: decision.reusable,
+            user_connection: h
+                .get("connection")
+                .map(|_| h.has_token("connection", "close")),
+            removed_connection: self.out.removed_connection,
+            last_allowed: self.req.last_allowed,
+        });
+        match connection {
+            ConnectionHeader::KeepAlive => {
                 head.extend_from_slice(b"Connection: keep-alive\r\n");
                 if let (Some(secs), false) = (self.req.keep_alive_secs, h.has("keep-alive")) {
                     crate::proto::canned::write_keep_alive(
@@ -305,13 +297,13 @@ impl ServerResponse {
                         self.req.keep_alive_max,
                     );
                 }
-            } else {
-                head.extend_from_slice(b"Connection: close\r\n");
             }
+            ConnectionHeader::Close => head.extend_from_slice(b"Connection: close\r\n"),
+            ConnectionHeader::None => {}
         }
         encode::write_auto_framing(&mut head, decision.header);
         head.extend_from_slice(CRLF);
-        self.close = close;
+        self.close = verdict.err();
         self.out.begin(head, framing);
         Ok(())
     }
