@@ -273,6 +273,20 @@ fn missing_host_on_http_1_1_gets_nodes_400_and_no_request() {
     assert!(!*ran.lock().unwrap());
 }
 
+/// Found by the server_conn fuzz target: the answer to a HEAD request without Host has no
+/// body (Node 20 writes exactly these bytes).
+#[test]
+fn a_head_request_without_host_gets_a_bodiless_400() {
+    let s = start(|_q, mut r| r.end(b"ok").unwrap());
+    let mut c = s.connect();
+    c.send(b"HEAD / HTTP/1.1\r\n\r\n");
+    let got = c.read_to_close(PATIENCE);
+    assert_eq!(
+        redact_date(&got),
+        "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: <date>\r\n\r\n"
+    );
+}
+
 #[test]
 fn http_1_0_without_host_is_served() {
     let u = seen(b"GET /x HTTP/1.0\r\n\r\n", |q| q.url().to_string());

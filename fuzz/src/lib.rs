@@ -4,6 +4,8 @@
 //! The targets depend on `libfuzzer-sys` only, so choices are read from the input by hand
 //! ([`Choices`]) rather than through `arbitrary`.
 
+pub mod conn;
+
 use stdhttp::parser::{BodyFraming, Collector, Kind, Limits, Message, Parsed, Parser};
 
 /// Reads decisions off the front of a fuzz input. Once the input is used up every choice is

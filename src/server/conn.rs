@@ -554,7 +554,8 @@ impl Conn {
         };
         if let Some(why) = refusal {
             let mut bytes = Vec::with_capacity(128);
-            canned::refusal(&mut bytes, why, push_date_line);
+            let head_request = head.method == Some("HEAD");
+            canned::refusal(&mut bytes, why, head_request, push_date_line);
             let _ = socket.write_all_vectored(&[&bytes]);
             linger_close(&socket);
             return After::Close(match why {
