@@ -390,10 +390,17 @@ impl Reader {
         }
     }
 
-    /// The next message's head from what is buffered, and (when `may_read`) one read that
-    /// does not wait: the parser keeps its place between calls, so a head that trickles in
-    /// costs no thread while it waits. `Ok(Poll::Pending)`: not all of it is here yet.
-    pub fn poll_head(&mut self, policy: HeadPolicy, may_read: bool) -> Result<Poll, ReadError> {
+    /// The next message's head from what is buffered, and (when `may_read`) what the socket
+    /// has, read without waiting until a read comes back short (so the socket is drained and
+    /// an edge-triggered readiness set reports the next bytes): the parser keeps its place
+    /// between calls, so a head that trickles in costs no thread while it waits.
+    /// `Ok(Poll::Pending)`: not all of it is here yet.
+    pub fn poll_head(
+        &mut self,
+        policy: HeadPolicy,
+        may_read: bool,
+        to_end: bool,
+    ) -> Result<Poll, ReadError> {
         self.begin_head(policy);
         let mut may_read = may_read;
         loop {
@@ -410,16 +417,16 @@ impl Reader {
             if !may_read {
                 return Ok(Poll::Pending);
             }
-            may_read = false;
             match self.fill_now()? {
                 None => return Ok(Poll::Pending),
-                Some(0) => {
+                Some((0, _)) => {
                     return match self.parser.finish(&mut self.progress) {
                         Ok(()) => Ok(Poll::Closed),
                         Err(e) => Err(ReadError::Parse(Error::from(e))),
                     }
                 }
-                Some(_) => {}
+                // `to_end`: the peer closed, so read up to the end it announced
+                Some((_, filled)) => may_read = filled || to_end,
             }
         }
     }
@@ -453,21 +460,23 @@ impl Reader {
         }
     }
 
-    /// One read that does not wait: `None` when nothing is there.
-    fn fill_now(&mut self) -> Result<Option<usize>, ReadError> {
+    /// One read that does not wait: `None` when nothing is there; else how many bytes, and
+    /// whether they filled the room offered (more may be waiting).
+    fn fill_now(&mut self) -> Result<Option<(usize, bool)>, ReadError> {
         if self.eof {
-            return Ok(Some(0));
+            return Ok(Some((0, false)));
         }
         self.make_room();
         loop {
+            let room = self.buf.len() - self.end;
             match self.socket.read_now(&mut self.buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
-                    return Ok(Some(0));
+                    return Ok(Some((0, false)));
                 }
                 Ok(n) => {
                     self.end += n;
-                    return Ok(Some(n));
+                    return Ok(Some((n, n == room)));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),

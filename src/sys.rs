@@ -64,11 +64,20 @@ impl EpollEvent {
     pub fn token(&self) -> u64 {
         self.data
     }
+
+    /// The peer closed (its half or all) or the socket failed: after the bytes that are
+    /// there, reads come back with the end; no later event will say so again.
+    pub fn closed(&self) -> bool {
+        const EPOLLERR: u32 = 0x008;
+        const EPOLLHUP: u32 = 0x010;
+        const EPOLLRDHUP: u32 = 0x2000;
+        let events = self.events;
+        events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP) != 0
+    }
 }
 
-/// The kernel's readiness set (epoll): connections wait here between requests, each
-/// registered for one wake-up at a time (`EPOLLONESHOT`), so exactly one worker takes a
-/// connection that became readable.
+/// The kernel's readiness set (epoll): connections wait here between requests, registered
+/// once, edge-triggered (an event per arrival of bytes).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) struct Epoll {
     fd: std::os::fd::OwnedFd,
@@ -79,9 +88,8 @@ impl Epoll {
     const CLOEXEC: i32 = 0o2_000_000;
     const CTL_ADD: i32 = 1;
     const CTL_DEL: i32 = 2;
-    const CTL_MOD: i32 = 3;
-    /// Readable, the peer's half-close, for one wake-up.
-    const ONE_READ: u32 = 0x001 | 0x2000 | (1 << 30);
+    /// Readable, the peer's half-close, edge-triggered: reported once per arrival of bytes.
+    const EDGE_READ: u32 = 0x001 | 0x2000 | (1 << 31);
     /// Readable, level-triggered (the wake-up fd every worker sees).
     const ALWAYS_READ: u32 = 0x001;
 
@@ -113,19 +121,15 @@ impl Epoll {
         }
     }
 
-    /// Watch `fd` for one wake-up when it becomes readable (or the peer closes).
-    pub fn add_once(&self, fd: RawFd, token: u64) -> io::Result<()> {
-        self.ctl(Self::CTL_ADD, fd, Self::ONE_READ, token)
+    /// Watch `fd` for every arrival of bytes (or the peer's close), edge-triggered: no
+    /// re-arming, and a reader must read until a read comes back short.
+    pub fn add_edge(&self, fd: RawFd, token: u64) -> io::Result<()> {
+        self.ctl(Self::CTL_ADD, fd, Self::EDGE_READ, token)
     }
 
     /// Watch `fd` for every wake-up while it is readable (never re-armed).
     pub fn add_always(&self, fd: RawFd, token: u64) -> io::Result<()> {
         self.ctl(Self::CTL_ADD, fd, Self::ALWAYS_READ, token)
-    }
-
-    /// Arm `fd` for its next wake-up (reported at once when it is readable now).
-    pub fn rearm(&self, fd: RawFd, token: u64) -> io::Result<()> {
-        self.ctl(Self::CTL_MOD, fd, Self::ONE_READ, token)
     }
 
     /// Stop watching `fd`.

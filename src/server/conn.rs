@@ -313,7 +313,7 @@ impl Conn {
     /// Wait for the next head. `blocking`: the thread waits in `recv` (thread per
     /// connection). Otherwise only what is buffered is parsed, plus one read that does not
     /// wait when `may_read` (the connection was reported readable).
-    pub fn wait_head(&mut self, blocking: bool, may_read: bool) -> Wait {
+    pub fn wait_head(&mut self, blocking: bool, may_read: bool, to_end: bool) -> Wait {
         let policy = self.policy();
         let reader = self.reader.clone();
         let mut r = lock(&reader);
@@ -324,7 +324,7 @@ impl Conn {
                     None => Poll::Closed,
                 })
             } else {
-                r.poll_head(policy, may_read)
+                r.poll_head(policy, may_read, to_end)
             };
             match got {
                 Err(ReadError::Inactive) => {
@@ -682,7 +682,7 @@ pub(crate) fn serve(
 /// [`serve`] for a connection already opened (one the readiness set could not take).
 pub(crate) fn serve_opened(mut conn: Conn) {
     loop {
-        match conn.wait_head(true, true) {
+        match conn.wait_head(true, true, false) {
             Wait::Head(head, first, seq) => match conn.exchange(head, first, seq) {
                 After::KeepAlive => conn.begin_wait(),
                 After::Close(reason) => return conn.finish(reason),

@@ -5,14 +5,20 @@
 //! connection goes back to the set (or is served again at once when a pipelined request is
 //! buffered).
 //!
-//! - Workers share one epoll set and take one event each (`EPOLLONESHOT`, `maxevents` 1),
-//!   so a ready connection wakes exactly one worker and a busy worker holds only its own
-//!   connection. A monitor looks every [`MONITOR_TICK`]: when no worker waits for the set
-//!   and one has been inside a single exchange for [`STUCK`] (its handler blocks: it sleeps,
-//!   reads a slow body, writes to a slow reader), another worker is started, up to
-//!   `max_threads` (Go's sysmon does the like for goroutines blocked in a syscall). Fast
-//!   handlers on a saturated CPU start no thread: being busy is not being stuck. A worker
-//!   idle for the pool's idle time exits (two always stay).
+//! - Connections are registered once, edge-triggered: no system call re-arms a connection
+//!   per request. A worker takes a batch of ready connections from one `epoll_wait` into a
+//!   shared ready queue and serves them one after another; an event for a connection a
+//!   worker owns at that moment is kept as a flag the owner sees before parking it (so no
+//!   arrival is lost), and a worker reads until a read comes back short before parking
+//!   (so the next arrival is reported). On more than one CPU, a worker that finds other
+//!   workers waiting while its batch has more than one connection kicks one to share it.
+//! - A monitor looks every [`MONITOR_TICK`]: when a worker has been inside a single
+//!   exchange for [`STUCK`] and sleeps in the kernel there (its handler blocks: it sleeps,
+//!   reads a slow body, writes to a slow reader) while connections wait in the ready queue
+//!   or no worker waits for the set, another worker is started, up to `max_threads` (Go's
+//!   sysmon does the like for goroutines blocked in a syscall): a blocked handler holds only
+//!   its own connection. Fast handlers on a saturated CPU start no thread: being busy is
+//!   not being stuck. A worker idle for the pool's idle time exits (two always stay).
 //! - Deadlines (headers, keep-alive, `close()`'s grace, inactivity) of parked connections
 //!   live in one FIFO per timeout value, sorted by construction (O(1) per request), and are
 //!   enforced through the waiting workers' `epoll_wait` timeout. Each connection has at
@@ -21,7 +27,7 @@
 #![forbid(unsafe_code)]
 
 use std::collections::VecDeque;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,6 +42,10 @@ use crate::sys::{Epoll, EpollEvent};
 
 /// The token of the wake-up socket (shutdown).
 const WAKE: u64 = u64::MAX;
+/// The token of the kick socket (a worker asks a waiting one to share its batch).
+const KICK: u64 = u64::MAX - 1;
+/// Ready connections one `epoll_wait` takes at most.
+const BATCH: usize = 64;
 /// Workers that stay however idle.
 const MIN_WORKERS: usize = 2;
 /// Up to this many open connections, a parked one keeps its (2 KiB) read buffer.
@@ -65,6 +75,10 @@ struct Entry {
     queued: u8,
     /// Counted in [`Parked::new_waiting`] (accepted, never taken by a worker yet).
     new: bool,
+    /// Bytes arrived while a worker owned it: the owner serves it again before parking.
+    woken: bool,
+    /// An event said the peer closed: read to the end, not only to a short read.
+    closed: bool,
     live: bool,
 }
 
@@ -94,6 +108,8 @@ impl Slab {
             conn: Some(conn),
             queued: 0,
             new: true,
+            woken: false,
+            closed: false,
             live: true,
         };
         match self.free.pop() {
@@ -218,6 +234,12 @@ pub(crate) struct Parked {
     config: PoolConfig,
     shutdown: AtomicBool,
     wake: (UnixStream, UnixStream),
+    kick: (UnixStream, UnixStream),
+    /// Ready connections taken from the set and not yet served.
+    ready: Mutex<VecDeque<(u64, bool)>>,
+    ready_len: AtomicUsize,
+    /// More than one CPU to run workers on (else a batch is never shared).
+    parallel: bool,
     /// Accepted connections no worker has taken yet (for shedding when all are busy).
     new_waiting: AtomicUsize,
     epoch: Instant,
@@ -235,6 +257,12 @@ impl Parked {
         let epoll = Epoll::new()?;
         let wake = UnixStream::pair()?;
         epoll.add_always(wake.0.as_raw_fd(), WAKE)?;
+        let kick = UnixStream::pair()?;
+        kick.0.set_nonblocking(true)?;
+        kick.1.set_nonblocking(true)?;
+        epoll.add_edge(kick.0.as_raw_fd(), KICK)?;
+        // the CPUs this process may run on (taskset), not the machine's
+        let parallel = thread::available_parallelism().is_ok_and(|n| n.get() > 1);
         Ok(Arc::new(Parked {
             epoll,
             slab: Mutex::new(Slab::default()),
@@ -243,6 +271,10 @@ impl Parked {
             config,
             shutdown: AtomicBool::new(false),
             wake,
+            kick,
+            ready: Mutex::new(VecDeque::new()),
+            ready_len: AtomicUsize::new(0),
+            parallel,
             new_waiting: AtomicUsize::new(0),
             epoch: Instant::now(),
             live: AtomicUsize::new(0),
@@ -268,7 +300,9 @@ impl Parked {
             thread::sleep(MONITOR_TICK);
             let long_busy: Vec<Arc<Busy>> = {
                 let w = lock(&self.workers);
-                if self.waiting.load(Ordering::Acquire) > 0 {
+                if self.waiting.load(Ordering::Acquire) > 0
+                    && self.ready_len.load(Ordering::Acquire) == 0
+                {
                     continue;
                 }
                 let now = self.stamp();
@@ -319,7 +353,7 @@ impl Parked {
         self.live.fetch_add(1, Ordering::Relaxed);
         self.new_waiting.fetch_add(1, Ordering::AcqRel);
         self.queue_timers(token, deadlines, keys);
-        if self.epoll.add_once(fd, token).is_err() {
+        if self.epoll.add_edge(fd, token).is_err() {
             let conn = self.take_entry(token);
             self.forget(token);
             return match conn {
@@ -364,13 +398,25 @@ impl Parked {
     }
 
     fn take_entry(&self, token: u64) -> Option<Box<Conn>> {
+        self.take_woken(token, false).map(|(conn, _)| conn)
+    }
+
+    /// Take a connection an event reported (`closed`: the peer closed): with whether it
+    /// must be read to its end. When a worker (or the timer) owns it, flags it instead: the
+    /// owner sees them before parking it.
+    fn take_woken(&self, token: u64, closed: bool) -> Option<(Box<Conn>, bool)> {
         let mut slab = lock(&self.slab);
         let e = slab.get(token)?;
-        let conn = e.conn.take();
-        if conn.is_some() && std::mem::take(&mut e.new) {
+        e.closed |= closed;
+        let Some(conn) = e.conn.take() else {
+            e.woken = true;
+            return None;
+        };
+        let closed = std::mem::take(&mut e.closed);
+        if std::mem::take(&mut e.new) {
             self.new_waiting.fetch_sub(1, Ordering::AcqRel);
         }
-        conn
+        Some((conn, closed))
     }
 
     /// Have at least [`MIN_WORKERS`] workers.
@@ -419,12 +465,23 @@ impl Parked {
     }
 
     fn work(self: Arc<Self>, busy: Arc<Busy>) {
-        let mut events = [EpollEvent::EMPTY; 1];
+        let mut events = [EpollEvent::EMPTY; BATCH];
         let mut idle_since = Instant::now();
         let mut due = Vec::new();
-        let mut counted = true; // ensure_worker counted this worker as waiting
+        let mut counted = true; // start_worker counted this worker as waiting
         busy.tid.store(current_tid(), Ordering::Relaxed);
         loop {
+            if let Some(token) = self.next_ready() {
+                if std::mem::take(&mut counted) {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                }
+                busy.since.store(self.stamp(), Ordering::Relaxed);
+                self.woken(token.0, token.1);
+                busy.since.store(0, Ordering::Relaxed);
+                self.run_timers(&mut due);
+                idle_since = Instant::now();
+                continue;
+            }
             let now_us = self.stamp();
             let wait = match self.next_due.load(Ordering::Acquire) {
                 u64::MAX => MAX_WAIT,
@@ -436,18 +493,38 @@ impl Parked {
                 self.waiting.fetch_add(1, Ordering::AcqRel);
             }
             let n = self.epoll.wait(&mut events, wait_ms).unwrap_or(0);
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            let others_waiting = self
+                .waiting
+                .fetch_sub(1, Ordering::AcqRel)
+                .saturating_sub(1);
             if self.shutdown.load(Ordering::Acquire) {
                 let mut w = lock(&self.workers);
                 w.threads -= 1;
                 w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
                 return;
             }
-            if n == 1 && events[0].token() != WAKE {
+            let mut taken = 0;
+            if n > 0 {
+                let mut ready = lock(&self.ready);
+                for ev in &events[..n] {
+                    match ev.token() {
+                        WAKE => {}
+                        KICK => {
+                            let mut sink = [0u8; 64];
+                            while matches!((&self.kick.0).read(&mut sink), Ok(k) if k > 0) {}
+                        }
+                        token => {
+                            ready.push_back((token, ev.closed()));
+                            taken += 1;
+                        }
+                    }
+                }
+                self.ready_len.store(ready.len(), Ordering::Release);
                 idle_since = Instant::now();
-                busy.since.store(self.stamp(), Ordering::Relaxed);
-                self.woken(events[0].token());
-                busy.since.store(0, Ordering::Relaxed);
+            }
+            if taken > 1 && self.parallel && others_waiting > 0 {
+                // another CPU could take part of this batch
+                let _ = (&self.kick.1).write(&[1]);
             }
             self.run_timers(&mut due);
             if n == 0 && idle_since.elapsed() >= self.config.idle_exit {
@@ -462,16 +539,36 @@ impl Parked {
         }
     }
 
+    /// The next connection of the ready queue.
+    fn next_ready(&self) -> Option<(u64, bool)> {
+        if self.ready_len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut ready = lock(&self.ready);
+        let token = ready.pop_front();
+        self.ready_len.store(ready.len(), Ordering::Release);
+        token
+    }
+
     /// The connection of `token` is readable (or its peer closed).
-    fn woken(self: &Arc<Self>, token: u64) {
-        let Some(conn) = self.take_entry(token) else {
-            // the timer has it; it re-arms the connection when it puts it back
+    fn woken(self: &Arc<Self>, token: u64, closed: bool) {
+        let Some((conn, closed)) = self.take_woken(token, closed) else {
+            // someone owns it: the flag take_woken left makes the owner serve it again
             return;
         };
+        self.serve_guarded(token, conn, |me, conn| me.serve(token, conn, true, closed));
+    }
+
+    /// Run `f` on a connection this worker took, so that a handler that panics kills only
+    /// its connection, not the worker.
+    fn serve_guarded(
+        self: &Arc<Self>,
+        token: u64,
+        conn: Box<Conn>,
+        f: impl FnOnce(&Arc<Self>, Box<Conn>),
+    ) {
         let (socket, server, id) = (conn.socket.clone(), conn.server(), conn.id());
-        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.serve(token, conn, true)
-        }));
+        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self, conn)));
         if served.is_err() {
             // a handler panicked: the connection dies, the server and the worker go on
             self.forget(token);
@@ -481,14 +578,17 @@ impl Parked {
     }
 
     /// Serve a connection this worker took: every request it has, then park it again.
-    fn serve(self: &Arc<Self>, token: u64, mut conn: Box<Conn>, readable: bool) {
+    fn serve(self: &Arc<Self>, token: u64, mut conn: Box<Conn>, readable: bool, closed: bool) {
         let mut may_read = readable;
+        let mut to_end = closed;
         loop {
-            match conn.wait_head(false, may_read) {
+            match conn.wait_head(false, may_read, to_end) {
                 Wait::Head(head, first, seq) => match conn.exchange(head, first, seq) {
                     After::KeepAlive => {
                         conn.begin_wait();
-                        may_read = false;
+                        // a pipelined request may be buffered; after the peer's close, the
+                        // end must be read too (no later event will tell)
+                        may_read = to_end;
                     }
                     After::Close(reason) => {
                         self.forget(token);
@@ -499,7 +599,15 @@ impl Parked {
                         return conn.forget_handed_over();
                     }
                 },
-                Wait::Pending => return self.park(token, conn),
+                Wait::Pending => match self.park(token, conn) {
+                    // bytes came while it was ours: serve them before it waits
+                    Some((again, closed)) => {
+                        conn = again;
+                        may_read = true;
+                        to_end |= closed;
+                    }
+                    None => return,
+                },
                 Wait::Done(reason) => {
                     self.forget(token);
                     return conn.finish(reason);
@@ -508,8 +616,9 @@ impl Parked {
         }
     }
 
-    /// Put a connection back in the set to wait for its next bytes.
-    fn park(self: &Arc<Self>, token: u64, mut conn: Box<Conn>) {
+    /// Put a connection back to wait for its next bytes; `Some` gives it back when bytes
+    /// came while it was ours (its event found it taken): serve it again.
+    fn park(self: &Arc<Self>, token: u64, mut conn: Box<Conn>) -> Option<(Box<Conn>, bool)> {
         if self.live.load(Ordering::Relaxed) > KEEP_BUFFERS_UP_TO {
             // many connections wait: each holds no read buffer while parked
             conn.release_buffer();
@@ -517,19 +626,16 @@ impl Parked {
         conn.mark_parked();
         let deadlines = conn.park_deadlines();
         let keys = deadlines.map(|d| d.map(|(b, _)| conn.bound_duration(b)));
-        let fd = {
+        {
             let mut slab = lock(&self.slab);
-            let Some(e) = slab.get(token) else { return };
-            e.conn = Some(conn);
-            e.fd
-        };
-        self.queue_timers(token, deadlines, keys);
-        if self.epoll.rearm(fd, token).is_err() {
-            if let Some(conn) = self.take_entry(token) {
-                self.forget(token);
-                conn.finish(super::conn::CloseReason::PeerClosed);
+            let e = slab.get(token)?;
+            if std::mem::take(&mut e.woken) {
+                return Some((conn, std::mem::take(&mut e.closed)));
             }
+            e.conn = Some(conn);
         }
+        self.queue_timers(token, deadlines, keys);
+        None
     }
 
     /// The connection of `token` is done: out of the set (before its descriptor can be
@@ -581,7 +687,7 @@ impl Parked {
                     None => continue, // being served: it queues itself when parked again
                 }
             };
-            let Some(mut conn) = conn else { continue };
+            let Some(conn) = conn else { continue };
             if conn.phase == ConnPhase::New {
                 let mut slab = lock(&self.slab);
                 if let Some(e) = slab.get(token) {
@@ -590,13 +696,17 @@ impl Parked {
                     }
                 }
             }
-            match conn.expire(now, bound) {
+            self.serve_guarded(token, conn, |me, mut conn| match conn.expire(now, bound) {
                 Some(reason) => {
-                    self.forget(token);
+                    me.forget(token);
                     conn.finish(reason);
                 }
-                None => self.park(token, conn),
-            }
+                None => {
+                    if let Some((again, closed)) = me.park(token, conn) {
+                        me.serve(token, again, true, closed);
+                    }
+                }
+            });
         }
     }
 }
