@@ -53,7 +53,7 @@ const KEEP_BUFFERS_UP_TO: usize = 512;
 /// The longest a waiting worker sleeps without looking at the timers.
 const MAX_WAIT: Duration = Duration::from_secs(1);
 /// How often the monitor looks for stuck workers.
-pub(crate) const MONITOR_TICK: Duration = Duration::from_millis(2);
+pub(crate) const MONITOR_TICK: Duration = Duration::from_millis(4);
 /// A worker this long inside one exchange while no worker waits: start another.
 pub(crate) const STUCK: Duration = Duration::from_millis(10);
 
@@ -186,6 +186,9 @@ impl Timers {
 #[derive(Default)]
 struct Workers {
     threads: usize,
+    /// Workers standing by (not polling): as many poll as there are CPUs to run them, plus
+    /// one per worker stuck in a blocking handler.
+    standing_by: usize,
     /// Per worker: when its current exchange began, in µs since `Parked::epoch` (0: none).
     busy: Vec<Arc<Busy>>,
 }
@@ -240,6 +243,14 @@ pub(crate) struct Parked {
     ready_len: AtomicUsize,
     /// More than one CPU to run workers on (else a batch is never shared).
     parallel: bool,
+    /// CPUs this process may run on.
+    cpus: usize,
+    /// Workers the monitor found stuck in a blocking handler at its last look.
+    stuck: AtomicUsize,
+    /// Workers not standing by.
+    active: AtomicUsize,
+    /// Where standing-by workers wait (with the `workers` lock).
+    standby: std::sync::Condvar,
     /// Accepted connections no worker has taken yet (for shedding when all are busy).
     new_waiting: AtomicUsize,
     epoch: Instant,
@@ -262,7 +273,8 @@ impl Parked {
         kick.1.set_nonblocking(true)?;
         epoll.add_edge(kick.0.as_raw_fd(), KICK)?;
         // the CPUs this process may run on (taskset), not the machine's
-        let parallel = thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+        let parallel = cpus > 1;
         Ok(Arc::new(Parked {
             epoll,
             slab: Mutex::new(Slab::default()),
@@ -275,6 +287,10 @@ impl Parked {
             ready: Mutex::new(VecDeque::new()),
             ready_len: AtomicUsize::new(0),
             parallel,
+            cpus,
+            stuck: AtomicUsize::new(0),
+            active: AtomicUsize::new(0),
+            standby: std::sync::Condvar::new(),
             new_waiting: AtomicUsize::new(0),
             epoch: Instant::now(),
             live: AtomicUsize::new(0),
@@ -300,11 +316,6 @@ impl Parked {
             thread::sleep(MONITOR_TICK);
             let long_busy: Vec<Arc<Busy>> = {
                 let w = lock(&self.workers);
-                if self.waiting.load(Ordering::Acquire) > 0
-                    && self.ready_len.load(Ordering::Acquire) == 0
-                {
-                    continue;
-                }
                 let now = self.stamp();
                 let limit = STUCK.as_micros() as u64;
                 w.busy
@@ -317,9 +328,78 @@ impl Parked {
                     .collect()
             };
             // busy is not stuck: only a worker that sleeps in the kernel needs a stand-in
-            if long_busy.iter().any(|b| b.blocked()) {
-                self.start_worker();
+            let stuck = long_busy.iter().filter(|b| b.blocked()).count();
+            self.stuck.store(stuck, Ordering::Release);
+            let needed = self.waiting.load(Ordering::Acquire) == 0
+                || self.ready_len.load(Ordering::Acquire) > 0;
+            if stuck > 0 && needed && self.active.load(Ordering::Acquire) < self.target() {
+                let w = lock(&self.workers);
+                if w.standing_by > 0 {
+                    self.standby.notify_one();
+                } else {
+                    drop(w);
+                    self.start_worker();
+                }
             }
+        }
+    }
+
+    /// How many workers should poll: one per CPU, plus one per stuck worker.
+    fn target(&self) -> usize {
+        self.cpus + self.stuck.load(Ordering::Acquire)
+    }
+
+    /// Stand by while more workers poll than [`Parked::target`]; false when this worker
+    /// should exit instead (shutdown, or idle for the pool's idle time with enough others).
+    fn stand_by_if_surplus(&self, busy: &Arc<Busy>) -> bool {
+        let mut active = self.active.load(Ordering::Acquire);
+        loop {
+            if active <= self.target() {
+                return true;
+            }
+            match self.active.compare_exchange(
+                active,
+                active - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => active = now,
+            }
+        }
+        let mut w = lock(&self.workers);
+        w.standing_by += 1;
+        let mut idle_since = Instant::now();
+        loop {
+            if self.shutdown.load(Ordering::Acquire) {
+                w.standing_by -= 1;
+                w.threads -= 1;
+                w.busy.retain(|b| !Arc::ptr_eq(b, busy));
+                return false;
+            }
+            let active = self.active.load(Ordering::Acquire);
+            if active < self.target() {
+                self.active.fetch_add(1, Ordering::AcqRel);
+                w.standing_by -= 1;
+                return true;
+            }
+            if idle_since.elapsed() >= self.config.idle_exit
+                && w.threads > MIN_WORKERS.max(self.config.min_threads)
+            {
+                w.standing_by -= 1;
+                w.threads -= 1;
+                w.busy.retain(|b| !Arc::ptr_eq(b, busy));
+                return false;
+            }
+            w = match self.standby.wait_timeout(w, MAX_WAIT) {
+                Ok((g, t)) => {
+                    if !t.timed_out() {
+                        idle_since = Instant::now();
+                    }
+                    g
+                }
+                Err(p) => p.into_inner().0,
+            };
         }
     }
 
@@ -433,9 +513,8 @@ impl Parked {
             let mut w = lock(&self.workers);
             let room = w.threads < self.config.max_threads.max(MIN_WORKERS);
             if room {
-                // counted as waiting from now: it is on its way to the set
                 w.threads += 1;
-                self.waiting.fetch_add(1, Ordering::AcqRel);
+                self.active.fetch_add(1, Ordering::AcqRel);
                 w.busy.push(busy.clone());
                 true
             } else {
@@ -452,7 +531,7 @@ impl Parked {
             if spawned.is_err() {
                 let mut w = lock(&self.workers);
                 w.threads -= 1;
-                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                self.active.fetch_sub(1, Ordering::AcqRel);
                 w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
             }
         }
@@ -462,19 +541,20 @@ impl Parked {
     pub fn shutdown(&self) {
         self.shutdown.store(true, Ordering::Release);
         let _ = (&self.wake.1).write_all(&[1]);
+        let _w = lock(&self.workers);
+        self.standby.notify_all();
     }
 
     fn work(self: Arc<Self>, busy: Arc<Busy>) {
         let mut events = [EpollEvent::EMPTY; BATCH];
         let mut idle_since = Instant::now();
         let mut due = Vec::new();
-        let mut counted = true; // start_worker counted this worker as waiting
         busy.tid.store(current_tid(), Ordering::Relaxed);
         loop {
+            if !self.stand_by_if_surplus(&busy) {
+                return;
+            }
             if let Some(token) = self.next_ready() {
-                if std::mem::take(&mut counted) {
-                    self.waiting.fetch_sub(1, Ordering::AcqRel);
-                }
                 busy.since.store(self.stamp(), Ordering::Relaxed);
                 self.woken(token.0, token.1);
                 busy.since.store(0, Ordering::Relaxed);
@@ -489,9 +569,7 @@ impl Parked {
             };
             // round up: a wait that ends a little early only spins once more
             let wait_ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-            if !std::mem::take(&mut counted) {
-                self.waiting.fetch_add(1, Ordering::AcqRel);
-            }
+            self.waiting.fetch_add(1, Ordering::AcqRel);
             let n = self.epoll.wait(&mut events, wait_ms).unwrap_or(0);
             let others_waiting = self
                 .waiting
@@ -500,6 +578,7 @@ impl Parked {
             if self.shutdown.load(Ordering::Acquire) {
                 let mut w = lock(&self.workers);
                 w.threads -= 1;
+                self.active.fetch_sub(1, Ordering::AcqRel);
                 w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
                 return;
             }
@@ -531,6 +610,7 @@ impl Parked {
                 let mut w = lock(&self.workers);
                 if w.threads > MIN_WORKERS.max(self.config.min_threads) {
                     w.threads -= 1;
+                    self.active.fetch_sub(1, Ordering::AcqRel);
                     w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
                     return;
                 }
