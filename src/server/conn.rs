@@ -142,6 +142,8 @@ pub(crate) struct Conn {
     given_away: bool,
     /// When it was last parked (its inactivity bound runs from there).
     parked_at: Instant,
+    /// The requests' side of the connection's timer, made once.
+    request_timer: Arc<dyn crate::message::RequestTimer>,
 }
 
 impl std::fmt::Debug for Conn {
@@ -235,6 +237,7 @@ impl Conn {
             }));
         }
         let take_upgrade = !handlers.upgrade.is_empty();
+        let request_timer = Arc::new(RequestTimerOf(state.clone()));
         let mut conn = Conn {
             server,
             handlers,
@@ -251,6 +254,7 @@ impl Conn {
             inactivity_heard: false,
             given_away: false,
             parked_at: accepted,
+            request_timer,
         };
         conn.begin_wait();
         conn
@@ -600,7 +604,7 @@ impl Conn {
             s.max_headers_count,
         );
         // Node: `req.complete` turns true at the body's end, a bodiless request's too
-        req.set_timer(Arc::new(RequestTimerOf(state.clone())));
+        req.set_timer(self.request_timer.clone());
         if has_body {
             let c = state.clone();
             req.on_complete(Box::new(move || {
