@@ -12,8 +12,8 @@
 //!   arrival is lost), and a worker reads until a read comes back short before parking
 //!   (so the next arrival is reported). On more than one CPU, a worker that finds other
 //!   workers waiting while its batch has more than one connection kicks one to share it.
-//! - A monitor looks every [`MONITOR_TICK`] (1 ms): when a worker has been inside a single
-//!   exchange for [`STUCK`] (3 ms) and sleeps in the kernel there (its handler blocks: it sleeps,
+//! - A monitor looks every [`MONITOR_TICK`] (2 ms): when a worker has been inside a single
+//!   exchange for [`STUCK`] (5 ms) and sleeps in the kernel there (its handler blocks: it sleeps,
 //!   reads a slow body, writes to a slow reader) while connections wait in the ready queue
 //!   or no worker waits for the set, another worker is started, up to `max_threads` (Go's
 //!   sysmon does the like for goroutines blocked in a syscall): a blocked handler holds only
@@ -53,9 +53,9 @@ const KEEP_BUFFERS_UP_TO: usize = 512;
 /// The longest a waiting worker sleeps without looking at the timers.
 const MAX_WAIT: Duration = Duration::from_secs(1);
 /// How often the monitor looks for stuck workers.
-pub(crate) const MONITOR_TICK: Duration = Duration::from_millis(1);
+pub(crate) const MONITOR_TICK: Duration = Duration::from_millis(2);
 /// A worker this long inside one exchange while no worker waits: start another.
-pub(crate) const STUCK: Duration = Duration::from_millis(3);
+pub(crate) const STUCK: Duration = Duration::from_millis(5);
 
 fn bound_index(b: Bound) -> usize {
     match b {
