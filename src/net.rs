@@ -315,6 +315,12 @@ impl Socket {
     pub(crate) fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         let t = t.map(|d| d.max(Duration::from_millis(1)));
         self.assume_write_timeout(t);
+        self.arm_send_timeout(t)
+    }
+
+    /// Set the stream's send timeout without recording it as the one in force (a budget
+    /// that shrinks it for the sends of one message).
+    fn arm_send_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match &self.inner.stream {
             Stream::Tcp(s) => s.set_write_timeout(t),
             #[cfg(unix)]
@@ -439,7 +445,7 @@ impl Socket {
         let mut armed = configured;
         let result = self.write_parts(parts, budget, &mut armed);
         if armed != configured {
-            let _ = self.set_write_timeout(configured);
+            let _ = self.arm_send_timeout(configured);
         }
         result
     }
@@ -484,9 +490,7 @@ impl Socket {
                 if armed.is_none_or(|a| left.saturating_add(Duration::from_secs(1)) < a) {
                     // SO_SNDTIMEO is the wait of one send: make it what the budget has left
                     let t = left.max(Duration::from_millis(1));
-                    let kept = self.write_timeout();
-                    self.set_write_timeout(Some(t))?;
-                    self.assume_write_timeout(kept);
+                    self.arm_send_timeout(Some(t))?;
                     *armed = Some(t);
                 }
             }

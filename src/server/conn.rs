@@ -433,9 +433,10 @@ impl Conn {
         }
     }
 
-    /// When a parked connection must be looked at again, and which of its bounds that is:
-    /// the wait's deadline, and the inactivity timeout from when it was parked.
-    pub fn park_deadlines(&self) -> [Option<(Bound, Instant)>; 2] {
+    /// When a parked connection must be looked at again, which of its bounds that is, and
+    /// the duration that bound counts (its timer queue): the wait's deadline, and the
+    /// inactivity timeout from when it was parked.
+    pub fn park_deadlines(&self) -> [Option<(Bound, Instant, Duration)>; 2] {
         let r = lock(&self.reader);
         let bound = if self.served == 0 || r.first_byte.is_some() {
             Bound::Headers
@@ -449,13 +450,12 @@ impl Conn {
             _ => None,
         };
         [
-            r.deadline.map(|d| (bound, d)),
-            inactivity.map(|d| (Bound::Inactivity, d)),
+            r.deadline.map(|d| (bound, d, self.bound_duration(bound))),
+            inactivity.map(|d| (Bound::Inactivity, d, self.bound_duration(Bound::Inactivity))),
         ]
     }
 
-    /// The duration a parked bound counts (its timer queue).
-    pub fn bound_duration(&self, bound: Bound) -> Duration {
+    fn bound_duration(&self, bound: Bound) -> Duration {
         match bound {
             Bound::Headers => self.s.headers_timeout.unwrap_or_default(),
             Bound::KeepAlive => {

@@ -428,11 +428,10 @@ impl Parked {
         };
         conn.mark_parked();
         let deadlines = conn.park_deadlines();
-        let keys = deadlines.map(|d| d.map(|(b, _)| conn.bound_duration(b)));
         let token = lock(&self.slab).insert(fd, conn);
         self.live.fetch_add(1, Ordering::Relaxed);
         self.new_waiting.fetch_add(1, Ordering::AcqRel);
-        self.queue_timers(token, deadlines, keys);
+        self.queue_timers(token, deadlines);
         if self.epoll.add_edge(fd, token).is_err() {
             let conn = self.take_entry(token);
             self.forget(token);
@@ -446,31 +445,25 @@ impl Parked {
     }
 
     /// Push the timer entries a parked connection needs and its queues do not hold yet.
-    fn queue_timers(
-        &self,
-        token: u64,
-        deadlines: [Option<(Bound, Instant)>; 2],
-        keys: [Option<Duration>; 2],
-    ) {
-        let mut wanted = Vec::new();
+    fn queue_timers(&self, token: u64, mut deadlines: [Option<(Bound, Instant, Duration)>; 2]) {
         {
             let mut slab = lock(&self.slab);
             let Some(e) = slab.get(token) else { return };
-            for (d, k) in deadlines.iter().zip(keys) {
-                if let (Some((bound, due)), Some(key)) = (d, k) {
+            for d in deadlines.iter_mut() {
+                // keep only the bounds whose queue holds no entry for it yet
+                *d = d.filter(|(bound, ..)| {
                     let bit = 1u8 << bound_index(*bound);
-                    if e.queued & bit == 0 {
-                        e.queued |= bit;
-                        wanted.push((key, *due, *bound));
-                    }
-                }
+                    let fresh = e.queued & bit == 0;
+                    e.queued |= bit;
+                    fresh
+                });
             }
         }
-        if wanted.is_empty() {
+        if deadlines.iter().all(Option::is_none) {
             return;
         }
         let mut t = lock(&self.timers);
-        for (key, due, bound) in wanted {
+        for (bound, due, key) in deadlines.into_iter().flatten() {
             t.push(key, due, bound, token);
             let at = due.saturating_duration_since(self.epoch).as_micros() as u64;
             self.next_due.fetch_min(at, Ordering::AcqRel);
@@ -705,7 +698,6 @@ impl Parked {
         }
         conn.mark_parked();
         let deadlines = conn.park_deadlines();
-        let keys = deadlines.map(|d| d.map(|(b, _)| conn.bound_duration(b)));
         {
             let mut slab = lock(&self.slab);
             let e = slab.get(token)?;
@@ -714,7 +706,7 @@ impl Parked {
             }
             e.conn = Some(conn);
         }
-        self.queue_timers(token, deadlines, keys);
+        self.queue_timers(token, deadlines);
         None
     }
 
@@ -759,9 +751,8 @@ impl Parked {
                     Some(c) => {
                         // parked again since: queue it at its new deadline
                         let next = c.park_deadlines();
-                        let keys = next.map(|d| d.map(|(b, _)| c.bound_duration(b)));
                         drop(slab);
-                        self.queue_timers(token, next, keys);
+                        self.queue_timers(token, next);
                         continue;
                     }
                     None => continue, // being served: it queues itself when parked again
