@@ -76,14 +76,14 @@ pub struct IncomingMessage {
     timer: Option<Arc<dyn RequestTimer>>,
     /// `set_timeout` callbacks of a client response.
     timeout_listeners: Vec<crate::TimeoutCallback>,
-    /// Told when the body has been read to its end (the server's request timer).
-    on_complete: Option<Box<dyn FnOnce() + Send>>,
 }
 
 /// The server's inactivity timer for one request (Node's `req.setTimeout`).
 pub(crate) trait RequestTimer: Send + Sync {
     /// Arm it for `ms` (0 disarms), with a `timeout` listener of the request.
     fn set_timeout(&self, ms: u64, listener: Option<crate::TimeoutCallback>);
+    /// The request's body has been read to its end (its `timeout` listeners stop).
+    fn body_complete(&self);
 }
 
 impl fmt::Debug for IncomingMessage {
@@ -149,17 +149,11 @@ impl IncomingMessage {
             max_headers_count,
             timer: None,
             timeout_listeners: Vec::new(),
-            on_complete: None,
         }
     }
 
     pub(crate) fn set_timer(&mut self, timer: Arc<dyn RequestTimer>) {
         self.timer = Some(timer);
-    }
-
-    /// `f` runs once the body has been read to its end.
-    pub(crate) fn on_complete(&mut self, f: Box<dyn FnOnce() + Send>) {
-        self.on_complete = Some(f);
     }
 
     pub(crate) fn set_done_hook(&mut self, hook: DoneHook) {
@@ -394,8 +388,8 @@ impl IncomingMessage {
     fn finish_body(&mut self, trailers: Option<RawHeaders>) {
         self.body = Body::Done;
         self.complete = true;
-        if let Some(f) = self.on_complete.take() {
-            f();
+        if let Some(timer) = &self.timer {
+            timer.body_complete();
         }
         if let Some(raw) = trailers {
             self.trailers = Headers::from_raw(&raw, self.max_headers_count);

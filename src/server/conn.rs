@@ -605,14 +605,7 @@ impl Conn {
         );
         // Node: `req.complete` turns true at the body's end, a bodiless request's too
         req.set_timer(self.request_timer.clone());
-        if has_body {
-            let c = state.clone();
-            req.on_complete(Box::new(move || {
-                c.request_complete.store(true, Ordering::Release);
-            }));
-        } else {
-            state.request_complete.store(true, Ordering::Release);
-        }
+        state.request_complete.store(!has_body, Ordering::Release);
         let mut res = ServerResponse::new(socket.clone(), info, state.clone());
 
         match expect {

@@ -243,6 +243,10 @@ impl crate::message::RequestTimer for RequestTimerOf {
         }
         self.0.arm_timer(ms);
     }
+
+    fn body_complete(&self) {
+        self.0.request_complete.store(true, Ordering::Release);
+    }
 }
 
 /// Run the listeners in `list`; false when there are none. They are taken out while they
