@@ -597,3 +597,61 @@ impl Write for Socket {
         (&*self).flush()
     }
 }
+
+/// A scripted in-memory stream for the crate's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::VecDeque;
+    use std::io;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// One write the stream saw: where its bytes start in memory, and the bytes.
+    pub type Write = (usize, Vec<u8>);
+
+    /// Hands out the scripted reads (then EOF) and records each write.
+    #[derive(Clone, Default)]
+    pub struct Scripted {
+        pub reads: Arc<Mutex<VecDeque<Vec<u8>>>>,
+        pub writes: Arc<Mutex<Vec<Write>>>,
+    }
+
+    impl Scripted {
+        pub fn reading(chunks: impl IntoIterator<Item = Vec<u8>>) -> Scripted {
+            let s = Scripted::default();
+            s.reads.lock().unwrap().extend(chunks);
+            s
+        }
+    }
+
+    impl super::Transport for Scripted {
+        fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut q = self.reads.lock().unwrap();
+            match q.pop_front() {
+                Some(mut chunk) => {
+                    let n = chunk.len().min(buf.len());
+                    buf[..n].copy_from_slice(&chunk[..n]);
+                    if n < chunk.len() {
+                        q.push_front(chunk.split_off(n));
+                    }
+                    Ok(n)
+                }
+                None => Ok(0),
+            }
+        }
+        fn write(&self, buf: &[u8]) -> io::Result<usize> {
+            let record = (buf.as_ptr() as usize, buf.to_vec());
+            self.writes.lock().unwrap().push(record);
+            Ok(buf.len())
+        }
+        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn shutdown(&self, _: std::net::Shutdown) -> io::Result<()> {
+            Ok(())
+        }
+    }
+}

@@ -579,46 +579,17 @@ impl Outgoing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
 
-    /// One write a transport saw: where its bytes start in memory, and the bytes.
-    type Write = (usize, Vec<u8>);
-
-    /// A transport that records each write.
-    #[derive(Clone, Default)]
-    struct Recorder(Arc<Mutex<Vec<Write>>>);
-
-    impl crate::net::Transport for Recorder {
-        fn read(&self, _buf: &mut [u8]) -> io::Result<usize> {
-            Ok(0)
-        }
-        fn write(&self, buf: &[u8]) -> io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap()
-                .push((buf.as_ptr() as usize, buf.to_vec()));
-            Ok(buf.len())
-        }
-        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
-            Ok(())
-        }
-        fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
-            Ok(())
-        }
-        fn shutdown(&self, _: std::net::Shutdown) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::net::testing::{Scripted, Write};
 
     fn recorded_message(body: impl FnOnce(&mut Outgoing)) -> Vec<Write> {
-        let rec = Recorder::default();
+        let rec = Scripted::default();
         let mut out = Outgoing::new(Socket::from_transport(rec.clone()));
         let mut head = out.head_buffer();
         head.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
         out.begin(head, BodyFraming::UntilClose);
         body(&mut out);
-        let writes = rec.0.lock().unwrap().clone();
+        let writes = rec.writes.lock().unwrap().clone();
         writes
     }
 

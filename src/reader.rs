@@ -637,47 +637,15 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
-    use std::sync::Mutex;
 
-    /// A transport that hands out scripted reads, then EOF.
-    struct Script(Mutex<VecDeque<Vec<u8>>>);
-
-    impl crate::net::Transport for Script {
-        fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-            let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            match q.pop_front() {
-                Some(mut chunk) => {
-                    let n = chunk.len().min(buf.len());
-                    buf[..n].copy_from_slice(&chunk[..n]);
-                    if n < chunk.len() {
-                        q.push_front(chunk.split_off(n));
-                    }
-                    Ok(n)
-                }
-                None => Ok(0),
-            }
-        }
-        fn write(&self, buf: &[u8]) -> io::Result<usize> {
-            Ok(buf.len())
-        }
-        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
-            Ok(())
-        }
-        fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
-            Ok(())
-        }
-        fn shutdown(&self, _: std::net::Shutdown) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::net::testing::Scripted;
 
     #[test]
     fn the_read_buffer_shrinks_back_after_a_large_message() {
         let mut big = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n".to_vec();
         big.resize(big.len() + 200_000, b'x');
         let small = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
-        let script = Script(Mutex::new(VecDeque::from([big, small])));
+        let script = Scripted::reading([big, small]);
         let socket = Socket::from_transport(script);
         let mut r = Reader::new(socket, Kind::Request, Limits::default());
         r.read_head(HeadPolicy::default()).unwrap().unwrap();
