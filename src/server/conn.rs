@@ -665,19 +665,7 @@ impl Conn {
 
 /// Serve one connection on this thread until it closes (thread per connection: the
 /// thread waits in `recv` between requests).
-pub(crate) fn serve(
-    server: Arc<ServerInner>,
-    socket: Socket,
-    accepted: Instant,
-    idle: Arc<AtomicBool>,
-    id: u64,
-    inherited: super::Inherited,
-) {
-    serve_opened(Conn::open(server, socket, accepted, idle, id, inherited));
-}
-
-/// [`serve`] for a connection already opened (one the readiness set could not take).
-pub(crate) fn serve_opened(mut conn: Conn) {
+pub(crate) fn serve(mut conn: Conn) {
     loop {
         match conn.wait_head(true, true, false) {
             Wait::Head(head, first, seq) => match conn.exchange(head, first, seq) {

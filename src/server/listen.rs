@@ -324,9 +324,8 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
             let job_inner = inner.clone();
             let job_socket = socket.clone();
             let job = Box::new(move || {
-                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    conn::serve_opened(*conn)
-                }));
+                let served =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn::serve(*conn)));
                 if served.is_err() {
                     job_socket.destroy();
                     job_inner.forget(id);
@@ -342,14 +341,14 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
     let job_socket = socket.clone();
     let job = Box::new(move || {
         let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            conn::serve(
+            conn::serve(conn::Conn::open(
                 job_inner.clone(),
                 job_socket.clone(),
                 accepted_at,
                 idle,
                 id,
                 inherited,
-            )
+            ))
         }));
         if served.is_err() {
             // a handler panicked: the connection dies, the server and the worker go on

@@ -459,14 +459,14 @@ impl Server {
             t.conns.insert(id, (socket.clone(), idle.clone()));
             id
         };
-        conn::serve(
+        conn::serve(conn::Conn::open(
             self.inner.clone(),
             socket,
             Instant::now(),
             idle,
             id,
             Inherited::default(),
-        );
+        ));
     }
 
     /// Close every connection, requests in flight included (Node's
