@@ -19,10 +19,7 @@ fn roundtrip(c: &mut Criterion) {
         return;
     }
     let port = server.address().and_then(|a| a.port()).unwrap_or(0);
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().keep_alive(true));
     let opts = RequestOptions::new()
         .hostname("127.0.0.1")
         .port(port)

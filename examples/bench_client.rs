@@ -28,11 +28,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        max_sockets: threads as usize,
-        ..Default::default()
-    });
+    let agent = Agent::new(
+        AgentOptions::new()
+            .keep_alive(true)
+            .max_sockets(threads as usize),
+    );
     let errors = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicU64::new(0));
     let start = Instant::now();

@@ -22,11 +22,7 @@ fn main() -> Result<(), stdhttp::Error> {
     let port = server.address().and_then(|a| a.port()).unwrap_or(0);
     println!("server listening on 127.0.0.1:{port}");
 
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        max_sockets: 1,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().keep_alive(true).max_sockets(1));
     for i in 1..=n {
         let opts = RequestOptions::new()
             .hostname("127.0.0.1")

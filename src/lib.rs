@@ -86,6 +86,7 @@ mod error;
 mod message;
 mod net;
 mod outgoing;
+mod pipe;
 pub mod proto;
 mod reader;
 mod server;

@@ -33,6 +33,26 @@ pub trait Transport: Send + Sync + 'static {
     fn peer(&self) -> Option<String> {
         None
     }
+    /// Look at the stream without waiting and without taking anything: `Some(Ok(0))` the
+    /// peer has closed, `Some(Ok(n))` `n > 0` bytes wait to be read, `Some(Err(_))` of kind
+    /// `WouldBlock` nothing has arrived (another error: the stream failed). `None` (the
+    /// default): this transport cannot tell. The [`Agent`](crate::Agent) looks before it
+    /// reuses an idle pooled stream; one that cannot be looked at counts as open, and a
+    /// request that then fails before any response byte relies on the agent's retry rule
+    /// ([`AgentOptions::retry_idempotent`](crate::AgentOptions::retry_idempotent)).
+    fn peek_now(&self) -> Option<io::Result<usize>> {
+        None
+    }
+}
+
+/// What a [`Transport`]'s `peek_now` says of an idle stream.
+fn transport_peek(t: &dyn Transport) -> crate::sys::Peek {
+    match t.peek_now() {
+        Some(Ok(0)) => crate::sys::Peek::Closed,
+        Some(Ok(_)) => crate::sys::Peek::Data,
+        Some(Err(e)) if e.kind() != io::ErrorKind::WouldBlock => crate::sys::Peek::Closed,
+        _ => crate::sys::Peek::Quiet,
+    }
 }
 
 enum Stream {
@@ -122,6 +142,27 @@ impl Socket {
     /// Wrap a stream of your own (TLS, a pipe...).
     pub fn from_transport(transport: impl Transport) -> Socket {
         Socket::from_stream(Stream::User(Box::new(transport)))
+    }
+
+    /// Two connected in-memory sockets (Go's `net.Pipe`, with a 64 KiB buffer each way):
+    /// what one writes the other reads, with no socket or descriptor at all. Timeouts,
+    /// half-close ([`end`](Self::end)) and [`destroy`](Self::destroy) behave as on TCP.
+    /// Run a server and a client against each other in a test, or hand one end to
+    /// [`Server::serve_socket`](crate::Server::serve_socket) and the other to a request's
+    /// [`create_connection`](crate::RequestOptions::create_connection).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let (mut a, mut b) = stdhttp::Socket::pair();
+    /// a.write_all(b"ping")?;
+    /// a.end();
+    /// let mut got = String::new();
+    /// b.read_to_string(&mut got)?;
+    /// assert_eq!(got, "ping");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn pair() -> (Socket, Socket) {
+        crate::pipe::pair()
     }
 
     /// Open a TCP connection (a convenience for tests and tools).
@@ -375,7 +416,7 @@ impl Socket {
         match &self.inner.stream {
             Stream::Tcp(s) => crate::sys::peek(s.as_raw_fd()),
             Stream::Unix(s) => crate::sys::peek(s.as_raw_fd()),
-            Stream::User(_) => crate::sys::Peek::Quiet,
+            Stream::User(t) => transport_peek(t.as_ref()),
         }
     }
 
@@ -412,10 +453,10 @@ impl Socket {
     /// Without `MSG_DONTWAIT`, an idle connection can only be assumed quiet.
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub(crate) fn peek_idle(&self) -> crate::sys::Peek {
-        if self.is_destroyed() {
-            crate::sys::Peek::Closed
-        } else {
-            crate::sys::Peek::Quiet
+        match &self.inner.stream {
+            _ if self.is_destroyed() => crate::sys::Peek::Closed,
+            Stream::User(t) => transport_peek(t.as_ref()),
+            _ => crate::sys::Peek::Quiet,
         }
     }
 

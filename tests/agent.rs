@@ -16,10 +16,7 @@ use stdhttp::{
 };
 
 fn keep_alive() -> AgentOptions {
-    AgentOptions {
-        keep_alive: true,
-        ..Default::default()
-    }
+    AgentOptions::new().keep_alive(true)
 }
 
 fn via(agent: &Agent, port: u16) -> RequestOptions {
@@ -96,10 +93,7 @@ fn hammer(agent: &Agent, url_port: u16, threads: usize, per_thread: usize) -> us
 #[test]
 fn eight_threads_share_four_sockets() {
     let server = hello_server();
-    let agent = Agent::new(AgentOptions {
-        max_sockets: 4,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().max_sockets(4));
     assert_eq!(hammer(&agent, server.port, 8, 500), 4000);
     assert!(
         server.connections() <= 4,
@@ -117,10 +111,7 @@ fn eight_threads_share_four_sockets_against_node() {
     let Some(node) = NodeServer::start("eight_threads_share_four_sockets_against_node", &[]) else {
         return;
     };
-    let agent = Agent::new(AgentOptions {
-        max_sockets: 4,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().max_sockets(4));
     assert_eq!(hammer(&agent, node.port, 8, 500), 4000);
     let n = node.connections();
     assert!((1..=4).contains(&n), "{n} connections");
@@ -161,10 +152,7 @@ fn bounded_agent_without_keep_alive_never_has_more_than_max_sockets_open() {
             }
         })
     };
-    let agent = Agent::new(AgentOptions {
-        max_sockets: 2,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().max_sockets(2));
     assert_eq!(hammer(&agent, server.port(), 6, 30), 180);
     // (at least one: the count sees the connections at all)
     assert!((1..=2).contains(&peak.load(Ordering::Acquire)), "{peak:?}");
@@ -198,10 +186,7 @@ fn idle_socket_is_reused_from_the_same_local_port() {
 #[test]
 fn snapshots_show_sockets_in_use_and_queued_requests() {
     let server = hello_server();
-    let agent = Agent::new(AgentOptions {
-        max_sockets: 1,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().max_sockets(1));
     let mut first = get(&agent, server.port);
     assert_eq!(agent.sockets()[&name(server.port)], 1);
     let waiter = {
@@ -228,10 +213,7 @@ fn snapshots_show_sockets_in_use_and_queued_requests() {
 #[test]
 fn max_free_sockets_bounds_the_idle_pool() {
     let server = hello_server();
-    let agent = Agent::new(AgentOptions {
-        max_free_sockets: 1,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().max_free_sockets(1));
     let responses: Vec<_> = (0..3).map(|_| get(&agent, server.port)).collect();
     assert_eq!(agent.sockets()[&name(server.port)], 3);
     for mut r in responses {
@@ -244,10 +226,7 @@ fn max_free_sockets_bounds_the_idle_pool() {
 
 fn scheduling_picks(scheduling: Scheduling) -> (u16, u16, u16) {
     let server = hello_server();
-    let agent = Agent::new(AgentOptions {
-        scheduling,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().scheduling(scheduling));
     let mut a = get(&agent, server.port);
     let mut b = get(&agent, server.port);
     let (pa, pb) = (
@@ -283,10 +262,7 @@ fn a_socket_the_server_closed_while_idle_is_not_reused() {
         }
         // the connection closes here
     });
-    let agent = Agent::new(AgentOptions {
-        retry_idempotent: false,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().retry_idempotent(false));
     let mut res = get(&agent, server.port());
     assert_eq!(res.text().unwrap(), "ok");
     drop(res);
@@ -359,10 +335,7 @@ fn retry_rule_post_is_not_retried() {
 #[test]
 fn retry_rule_can_be_turned_off() {
     let server = racing_server();
-    let agent = Agent::new(AgentOptions {
-        retry_idempotent: false,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().retry_idempotent(false));
     get(&agent, server.port()).resume().unwrap();
     let e = stdhttp::get(via(&agent, server.port())).unwrap_err();
     assert_eq!(e.code(), "ECONNRESET");
@@ -420,10 +393,7 @@ fn keep_alive_hint_of_one_second_is_not_pooled() {
 #[test]
 fn agent_timeout_drops_idle_sockets() {
     let server = hello_server();
-    let agent = Agent::new(AgentOptions {
-        timeout: 200,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().timeout(200));
     get(&agent, server.port).resume().unwrap();
     thread::sleep(Duration::from_millis(400));
     get(&agent, server.port).resume().unwrap();
@@ -447,10 +417,7 @@ fn server_connection_close_is_not_pooled() {
 #[test]
 fn agent_remove_takes_the_socket_out_of_the_pool() {
     let server = hello_server();
-    let agent = Agent::new(AgentOptions {
-        max_sockets: 1,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().max_sockets(1));
     let mut long = get(&agent, server.port);
     assert_eq!(agent.sockets()[&name(server.port)], 1);
     long.socket().agent_remove();
@@ -500,10 +467,7 @@ fn destroy_closes_idle_and_busy_sockets() {
 #[test]
 fn non_keep_alive_agent_reuses_a_socket_only_for_a_waiting_request() {
     let server = hello_server();
-    let agent = Agent::new(AgentOptions {
-        max_sockets: 1,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().max_sockets(1));
     let mut first = get(&agent, server.port);
     let waiter = {
         let agent = agent.clone();
@@ -544,10 +508,7 @@ fn global_agent_has_the_seed_defaults() {
 #[test]
 fn max_total_sockets_bounds_all_origins() {
     let (s1, s2) = (hello_server(), hello_server());
-    let agent = Agent::new(AgentOptions {
-        max_total_sockets: 1,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().max_total_sockets(1));
     let mut a = get(&agent, s1.port);
     let waiter = {
         let agent = agent.clone();
@@ -610,10 +571,7 @@ fn an_idle_socket_the_server_closes_is_closed_without_another_request() {
 fn an_idle_socket_past_the_agent_timeout_is_closed_without_another_request() {
     // the server never closes; the agent's 200 ms idle timeout does
     let (server, seen) = closing_server(Duration::from_secs(30));
-    let agent = Agent::new(AgentOptions {
-        timeout: 200,
-        ..keep_alive()
-    });
+    let agent = Agent::new(keep_alive().timeout(200));
     let start = Instant::now();
     get(&agent, server.port()).resume().unwrap();
     eventually("the expired socket to leave the pool", || {

@@ -148,11 +148,7 @@ fn a_request_write_past_its_content_length_is_refused_and_a_short_one_is_not_poo
             c.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         }
     });
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        max_sockets: 1,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().keep_alive(true).max_sockets(1));
     let opts = || {
         RequestOptions::new()
             .hostname("127.0.0.1")

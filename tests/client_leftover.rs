@@ -82,11 +82,7 @@ struct Seen {
 }
 
 fn with_stdhttp(port: u16, name: &str) -> Seen {
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        max_sockets: 1,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().keep_alive(true).max_sockets(1));
     let opts = |method: &str, path: &str| {
         RequestOptions::new()
             .hostname("127.0.0.1")

@@ -194,10 +194,7 @@ fn keep_alive_agent_reuses_one_node_connection() {
     let Some(n) = node("keep_alive_agent_reuses_one_node_connection", &[]) else {
         return;
     };
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().keep_alive(true));
     let mut ports = Vec::new();
     for _ in 0..20 {
         let mut res = stdhttp::get(opts(&n).agent(AgentChoice::Agent(agent.clone()))).unwrap();
@@ -219,10 +216,7 @@ fn node_keep_alive_timeout_under_a_second_is_not_pooled() {
     ) else {
         return;
     };
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().keep_alive(true));
     for _ in 0..3 {
         let mut res = stdhttp::get(opts(&n).agent(AgentChoice::Agent(agent.clone()))).unwrap();
         assert_eq!(res.headers().get_str("keep-alive"), Some("timeout=0"));

@@ -125,10 +125,7 @@ fn head_response_on_a_keep_alive_socket_leaves_it_reusable() {
         c.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         let _ = c.wait_eof();
     });
-    let agent = Agent::new(AgentOptions {
-        keep_alive: true,
-        ..Default::default()
-    });
+    let agent = Agent::new(AgentOptions::new().keep_alive(true));
     let o = || opts(server.port()).agent(AgentChoice::Agent(agent.clone()));
     let mut res = request(o().method("HEAD")).unwrap().end(b"").unwrap();
     assert_eq!(res.text().unwrap(), "");

@@ -28,11 +28,7 @@ fn recording_server() -> (OwnServer, Arc<Mutex<Vec<String>>>) {
 }
 
 fn keep_alive_agent() -> Agent {
-    Agent::new(AgentOptions {
-        keep_alive: true,
-        max_sockets: 1,
-        ..Default::default()
-    })
+    Agent::new(AgentOptions::new().keep_alive(true).max_sockets(1))
 }
 
 fn send(

@@ -300,24 +300,15 @@ fn connection_close_without_agent_and_for_the_default_agent_options() {
 #[test]
 fn connection_keep_alive_for_keep_alive_or_bounded_agents() {
     let ka = "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: keep-alive\r\n\r\n";
-    let keep = AgentOptions {
-        keep_alive: true,
-        ..Default::default()
-    };
+    let keep = AgentOptions::new().keep_alive(true);
     assert_eq!(wire(with_agent(keep), end(b"")), ka);
-    let bounded = AgentOptions {
-        max_sockets: 2,
-        ..Default::default()
-    };
+    let bounded = AgentOptions::new().max_sockets(2);
     assert_eq!(wire(with_agent(bounded), end(b"")), ka);
 }
 
 #[test]
 fn user_connection_header_is_sent_as_is() {
-    let keep = AgentOptions {
-        keep_alive: true,
-        ..Default::default()
-    };
+    let keep = AgentOptions::new().keep_alive(true);
     let got = wire(
         move |p| with_agent(keep)(p).header("Connection", "close"),
         end(b""),
@@ -364,13 +355,7 @@ fn bodies_on_get_and_delete_are_framed() {
 }
 
 fn with_agent_keep_alive() -> impl FnOnce(u16) -> RequestOptions {
-    move |p| {
-        with_agent(AgentOptions {
-            keep_alive: true,
-            ..Default::default()
-        })(p)
-        .method("POST")
-    }
+    move |p| with_agent(AgentOptions::new().keep_alive(true))(p).method("POST")
 }
 
 #[test]

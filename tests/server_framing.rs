@@ -1,6 +1,7 @@
 //! How a response is framed on the wire (NODE-SEMANTICS §2.3–2.7): Content-Length vs
 //! chunked vs close-delimited, bodiless responses, header rendering, Connection and
-//! Keep-Alive, status lines, and the errors the response API returns.
+//! Keep-Alive, status lines, and the errors the response API returns. These check what the
+//! server decides, so they run over in-memory `Socket::pair` connections, not TCP.
 mod common;
 
 use std::sync::mpsc;
@@ -16,7 +17,7 @@ const KA: &str = "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n";
 fn respond(
     handler: impl Fn(stdhttp::IncomingMessage, stdhttp::ServerResponse) + Send + Sync + 'static,
 ) -> Response {
-    let s = start(handler);
+    let s = start_paired(handler);
     let mut c = s.connect();
     c.send(&get("/"));
     c.response()
@@ -75,7 +76,7 @@ fn long_chunks_use_lower_case_hex_sizes() {
 
 #[test]
 fn head_response_has_no_body_and_no_content_length() {
-    let s = start(|_q, mut r| r.end(b"hello").unwrap());
+    let s = start_paired(|_q, mut r| r.end(b"hello").unwrap());
     let mut c = s.connect();
     c.send(b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
     let r = c.response_to(true);
@@ -90,7 +91,7 @@ fn head_response_has_no_body_and_no_content_length() {
 
 #[test]
 fn head_response_keeps_a_user_content_length() {
-    let s = start(|_q, mut r| {
+    let s = start_paired(|_q, mut r| {
         r.set_header("Content-Length", "5").unwrap();
         r.end(b"hello").unwrap();
     });
@@ -110,7 +111,7 @@ fn head_response_keeps_a_user_content_length() {
 #[test]
 fn status_204_and_304_send_no_body() {
     for (code, reason) in [(204, "No Content"), (304, "Not Modified")] {
-        let s = start(move |_q, mut r| {
+        let s = start_paired(move |_q, mut r| {
             r.set_status_code(code);
             assert!(r.write(b"dropped").unwrap());
             r.end(b"x").unwrap();
@@ -128,7 +129,7 @@ fn status_204_and_304_send_no_body() {
 
 #[test]
 fn http_1_0_response_is_close_delimited_with_connection_close() {
-    let s = start(|_q, mut r| r.end(b"hello").unwrap());
+    let s = start_paired(|_q, mut r| r.end(b"hello").unwrap());
     let got = s.exchange(b"GET / HTTP/1.0\r\n\r\n", 2000);
     assert_eq!(
         redact_date(&got),
@@ -138,7 +139,7 @@ fn http_1_0_response_is_close_delimited_with_connection_close() {
 
 #[test]
 fn http_1_0_keep_alive_without_user_length_still_closes() {
-    let s = start(|_q, mut r| r.end(b"hello").unwrap());
+    let s = start_paired(|_q, mut r| r.end(b"hello").unwrap());
     let mut c = s.connect();
     c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     let got = c.read_to_close(PATIENCE);
@@ -150,7 +151,7 @@ fn http_1_0_keep_alive_without_user_length_still_closes() {
 
 #[test]
 fn http_1_0_keep_alive_with_user_content_length_persists() {
-    let s = start(|_q, mut r| {
+    let s = start_paired(|_q, mut r| {
         r.set_header("Content-Length", "2").unwrap();
         r.end(b"ok").unwrap();
     });
@@ -197,7 +198,7 @@ fn trailers_are_dropped_with_content_length() {
 
 #[test]
 fn trailers_are_dropped_on_a_close_delimited_body() {
-    let s = start(|_q, mut r| {
+    let s = start_paired(|_q, mut r| {
         r.write(b"a").unwrap();
         r.add_trailers(&[("X-T", "1")]).unwrap();
         r.end(b"b").unwrap();
@@ -293,7 +294,7 @@ fn user_date_replaces_the_automatic_one() {
 
 #[test]
 fn remove_header_connection_sends_no_connection_and_keeps_alive() {
-    let s = start(|_q, mut r| {
+    let s = start_paired(|_q, mut r| {
         r.remove_header("Connection").unwrap();
         r.end(b"x").unwrap();
     });
@@ -324,7 +325,7 @@ fn remove_header_content_length_makes_end_data_chunked() {
 
 #[test]
 fn removing_both_length_headers_sends_a_raw_body_and_closes() {
-    let s = start(|_q, mut r| {
+    let s = start_paired(|_q, mut r| {
         r.remove_header("Content-Length").unwrap();
         r.remove_header("Transfer-Encoding").unwrap();
         r.write(b"a").unwrap();
@@ -340,7 +341,7 @@ fn removing_both_length_headers_sends_a_raw_body_and_closes() {
 
 #[test]
 fn user_connection_close_is_sent_verbatim_and_closes() {
-    let s = start(|_q, mut r| {
+    let s = start_paired(|_q, mut r| {
         r.set_header("Connection", "close").unwrap();
         r.end(b"x").unwrap();
     });
@@ -355,7 +356,7 @@ fn user_connection_close_is_sent_verbatim_and_closes() {
 
 #[test]
 fn keep_alive_header_says_timeout_in_whole_seconds() {
-    let s = start_with(
+    let s = start_paired_with(
         |s| {
             s.set_keep_alive_timeout(1500);
         },
@@ -368,7 +369,7 @@ fn keep_alive_header_says_timeout_in_whole_seconds() {
 
 #[test]
 fn keep_alive_header_adds_max_with_max_requests_per_socket() {
-    let s = start_with(
+    let s = start_paired_with(
         |s| {
             s.set_max_requests_per_socket(3);
         },
@@ -383,7 +384,7 @@ fn keep_alive_header_adds_max_with_max_requests_per_socket() {
 
 #[test]
 fn no_keep_alive_header_when_keep_alive_timeout_is_zero() {
-    let s = start_with(
+    let s = start_paired_with(
         |s| {
             s.set_keep_alive_timeout(0);
         },
@@ -547,7 +548,7 @@ fn write_after_end_is_err_stream_write_after_end() {
 
 #[test]
 fn trailer_header_without_chunking_is_err_http_trailer_invalid() {
-    let s = start(|_q, mut r| {
+    let s = start_paired(|_q, mut r| {
         r.set_header("Trailer", "X-T").unwrap();
         r.set_header("Content-Length", "2").unwrap();
         let e = r.end(b"ok").unwrap_err();
@@ -640,7 +641,7 @@ fn headers_sent_turns_true_at_write_head() {
 fn flush_headers_sends_the_head_before_the_body() {
     let (tx, rx) = mpsc::channel::<()>();
     let rx = Mutex::new(rx);
-    let s = start(move |_q, mut r| {
+    let s = start_paired(move |_q, mut r| {
         r.flush_headers().unwrap();
         rx.lock().unwrap().recv_timeout(PATIENCE).unwrap();
         r.end(b"late").unwrap();

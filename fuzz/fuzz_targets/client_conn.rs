@@ -47,12 +47,12 @@ fn agent(retry: bool) -> Agent {
     static AGENTS: OnceLock<[Agent; 2]> = OnceLock::new();
     let agents = AGENTS.get_or_init(|| {
         let make = |retry_idempotent| {
-            Agent::new(AgentOptions {
-                keep_alive: true,
-                max_sockets: 1,
-                retry_idempotent,
-                ..Default::default()
-            })
+            Agent::new(
+                AgentOptions::new()
+                    .keep_alive(true)
+                    .max_sockets(1)
+                    .retry_idempotent(retry_idempotent),
+            )
         };
         [make(false), make(true)]
     });

@@ -748,13 +748,7 @@ fn client(c: &mut Choices) {
         static AGENT: OnceLock<Agent> = OnceLock::new();
         AgentChoice::Agent(
             AGENT
-                .get_or_init(|| {
-                    Agent::new(AgentOptions {
-                        keep_alive: true,
-                        max_sockets: 1,
-                        ..Default::default()
-                    })
-                })
+                .get_or_init(|| Agent::new(AgentOptions::new().keep_alive(true).max_sockets(1)))
                 .clone(),
         )
     } else {

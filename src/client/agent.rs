@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::options::RequestOptions;
+use super::options::{CreateConnection, RequestOptions};
 use crate::message::Reader;
 use crate::net::Socket;
 use crate::parser::{Kind, Limits};
@@ -39,7 +39,17 @@ pub enum Scheduling {
 /// documents' (keep-alive off, `keep_alive_msecs` 1000, `max_sockets` unlimited,
 /// `max_free_sockets` 256) and Node 20's elsewhere (`max_total_sockets` unlimited, no
 /// timeout, LIFO).
+///
+/// The struct is `#[non_exhaustive]`: build it with [`AgentOptions::new`] (or `default()`)
+/// and the builder methods, named as the fields, so a field added later breaks nothing.
+///
+/// ```
+/// use stdhttp::{Agent, AgentOptions};
+/// let agent = Agent::new(AgentOptions::new().keep_alive(true).max_sockets(4));
+/// assert!(agent.options().keep_alive);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct AgentOptions {
     /// Keep sockets in the pool after their response when no request waits for them.
     pub keep_alive: bool,
@@ -59,6 +69,79 @@ pub struct AgentOptions {
     /// Retry an idempotent request once on a fresh connection when a *reused* socket fails
     /// before any response byte arrives (as Go does; Node reports `ECONNRESET`).
     pub retry_idempotent: bool,
+    /// Node's `createConnection` for every connection this agent opens (a request's own
+    /// [`RequestOptions::create_connection`] wins over it). `None`: TCP or Unix connect.
+    pub create_connection: Option<CreateConnection>,
+}
+
+macro_rules! agent_option {
+    ($(#[$doc:meta])* $name:ident: $t:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $t) -> Self {
+            self.$name = value;
+            self
+        }
+    };
+}
+
+impl AgentOptions {
+    /// The defaults (the same as `AgentOptions::default()`).
+    pub fn new() -> AgentOptions {
+        AgentOptions::default()
+    }
+
+    agent_option!(
+        /// Set [`keep_alive`](AgentOptions#structfield.keep_alive).
+        keep_alive: bool
+    );
+    agent_option!(
+        /// Set [`keep_alive_msecs`](AgentOptions#structfield.keep_alive_msecs).
+        keep_alive_msecs: u64
+    );
+    agent_option!(
+        /// Set [`max_sockets`](AgentOptions#structfield.max_sockets).
+        max_sockets: usize
+    );
+    agent_option!(
+        /// Set [`max_free_sockets`](AgentOptions#structfield.max_free_sockets).
+        max_free_sockets: usize
+    );
+    agent_option!(
+        /// Set [`max_total_sockets`](AgentOptions#structfield.max_total_sockets).
+        max_total_sockets: usize
+    );
+    agent_option!(
+        /// Set [`timeout`](AgentOptions#structfield.timeout) (ms; 0 = none).
+        timeout: u64
+    );
+    agent_option!(
+        /// Set [`scheduling`](AgentOptions#structfield.scheduling).
+        scheduling: Scheduling
+    );
+    agent_option!(
+        /// Set [`retry_idempotent`](AgentOptions#structfield.retry_idempotent).
+        retry_idempotent: bool
+    );
+
+    /// Node's `createConnection` agent option: `f` opens every new connection of this
+    /// agent (a TLS stream, an in-memory [`Socket::pair`] end...). The streams are pooled,
+    /// looked at before reuse ([`Transport::peek_now`](crate::Transport::peek_now)) and
+    /// retried like TCP ones.
+    ///
+    /// ```
+    /// use stdhttp::{Agent, AgentOptions, Socket};
+    /// let agent = Agent::new(
+    ///     AgentOptions::new().keep_alive(true).create_connection(|_opts| Socket::connect("127.0.0.1:8080")),
+    /// );
+    /// # drop(agent);
+    /// ```
+    pub fn create_connection(
+        mut self,
+        f: impl Fn(&RequestOptions) -> std::io::Result<Socket> + Send + Sync + 'static,
+    ) -> Self {
+        self.create_connection = Some(CreateConnection::new(f));
+        self
+    }
 }
 
 impl Default for AgentOptions {
@@ -72,6 +155,7 @@ impl Default for AgentOptions {
             timeout: 0,
             scheduling: Scheduling::Lifo,
             retry_idempotent: true,
+            create_connection: None,
         }
     }
 }
@@ -112,7 +196,7 @@ struct Inner {
 ///
 /// ```no_run
 /// use stdhttp::{Agent, AgentChoice, AgentOptions, RequestOptions};
-/// let agent = Agent::new(AgentOptions { keep_alive: true, max_sockets: 4, ..Default::default() });
+/// let agent = Agent::new(AgentOptions::new().keep_alive(true).max_sockets(4));
 /// for _ in 0..3 {
 ///     let opts = RequestOptions::from_url("http://127.0.0.1:8080/")?.agent(AgentChoice::Agent(agent.clone()));
 ///     let mut res = stdhttp::get(opts)?;
@@ -386,7 +470,7 @@ impl Agent {
                     }
                 }
                 drop(st);
-                return match connect(opts) {
+                return match connect(opts, o.create_connection.as_ref()) {
                     Ok(socket) => {
                         let limits = Limits {
                             max_header_size: opts.get_max_header_size().unwrap_or(0),
@@ -572,9 +656,12 @@ impl Agent {
 
 /// Open a connection as `opts` say: a Unix socket path, or TCP to host:port (filtered by
 /// `family`). Errors carry Node's message (`connect ECONNREFUSED 127.0.0.1:8080`).
-fn connect(opts: &RequestOptions) -> Result<Socket, Error> {
+fn connect(opts: &RequestOptions, agents: Option<&CreateConnection>) -> Result<Socket, Error> {
     if let Some(opened) = opts.open_own_connection() {
         return opened.map_err(Error::from);
+    }
+    if let Some(f) = agents {
+        return f.open(opts).map_err(Error::from);
     }
     #[cfg(unix)]
     if let Some(path) = opts.get_socket_path() {

@@ -119,6 +119,18 @@ impl fmt::Debug for CreateConnection {
     }
 }
 
+impl CreateConnection {
+    pub(crate) fn new(
+        f: impl Fn(&RequestOptions) -> io::Result<Socket> + Send + Sync + 'static,
+    ) -> CreateConnection {
+        CreateConnection(Arc::new(f))
+    }
+
+    pub(crate) fn open(&self, opts: &RequestOptions) -> io::Result<Socket> {
+        (self.0)(opts)
+    }
+}
+
 impl Default for RequestOptions {
     fn default() -> Self {
         RequestOptions::new()
@@ -301,13 +313,13 @@ impl RequestOptions {
         mut self,
         f: impl Fn(&RequestOptions) -> io::Result<Socket> + Send + Sync + 'static,
     ) -> Self {
-        self.create_connection = Some(CreateConnection(Arc::new(f)));
+        self.create_connection = Some(CreateConnection::new(f));
         self
     }
 
     /// Open a connection with the `create_connection` callback, if one is set.
     pub(crate) fn open_own_connection(&self) -> Option<io::Result<Socket>> {
-        self.create_connection.as_ref().map(|f| (f.0)(self))
+        self.create_connection.as_ref().map(|f| f.open(self))
     }
 
     // -----------------------------------------------------------------------------------------

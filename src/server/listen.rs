@@ -24,12 +24,41 @@ pub(super) enum Bound {
     Tcp(TcpListener),
     #[cfg(unix)]
     Unix(UnixListener, Option<PathBuf>),
+    /// The caller's own accept loop ([`Server::listen_with`]).
+    User(Box<dyn Accept>),
 }
 
 pub(super) struct Listening {
-    pub address: ServerAddress,
-    pub wake: ServerAddress,
+    /// `None` for a listener of the caller's own.
+    pub address: Option<ServerAddress>,
+    /// Where `close` connects to wake the blocked accept (`None`: it cannot).
+    pub wake: Option<ServerAddress>,
     pub accept_thread: Option<thread::JoinHandle<()>>,
+    /// Set by `close`: this listening's accept loop ends (a later `listen` has its own).
+    pub stop: Arc<AtomicBool>,
+}
+
+/// A source of connections for [`Server::listen_with`]: your own accept loop (a TLS
+/// acceptor, a vsock listener, an SSH channel multiplexer...). Any
+/// `FnMut() -> io::Result<Socket> + Send` closure is one.
+///
+/// Each call waits for the next connection and returns it as a [`Socket`] (wrap your stream
+/// with [`Socket::from_transport`]). The server calls it in a loop on a thread of its own.
+/// Errors of kind `Interrupted`, `WouldBlock`, `TimedOut`, `ConnectionAborted` and
+/// `ConnectionReset` are a connection that failed or a quiet moment: the loop goes on.
+/// Any other error ends listening: the server closes as with [`Server::close`].
+pub trait Accept: Send + 'static {
+    /// Wait for the next connection.
+    fn accept(&mut self) -> io::Result<Socket>;
+}
+
+impl<F> Accept for F
+where
+    F: FnMut() -> io::Result<Socket> + Send + 'static,
+{
+    fn accept(&mut self) -> io::Result<Socket> {
+        self()
+    }
 }
 
 impl Server {
@@ -101,6 +130,81 @@ impl Server {
         }
     }
 
+    /// Serve the connections your own `accept` returns (see [`Accept`]), e.g. TLS streams
+    /// your acceptor has completed the handshake of. Each is served like an accepted TCP
+    /// connection: the server's timeouts, pool, shedding and close semantics, parked between
+    /// requests when the stream is a TCP or Unix socket, thread per connection otherwise.
+    ///
+    /// [`close`](Self::close) cannot interrupt your `accept`: it stops the loop, and the
+    /// connection a blocked `accept` returns afterwards is closed unserved. Let `accept`
+    /// return now and then (a timeout: `WouldBlock`/`TimedOut`) so its thread ends soon
+    /// after `close`. [`address`](Self::address) is `None` for such a server.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::net::TcpListener;
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let server = stdhttp::create_server(|_req, mut res| res.end(b"mine").unwrap());
+    /// // a real acceptor would do its TLS handshake here
+    /// server.listen_with(move || listener.accept().map(|(s, _)| stdhttp::Socket::from_tcp(s)))?;
+    ///
+    /// let mut client = std::net::TcpStream::connect(addr)?;
+    /// client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut reply = String::new();
+    /// client.read_to_string(&mut reply)?;
+    /// assert!(reply.ends_with("\r\n\r\nmine"));
+    /// server.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn listen_with(&self, accept: impl Accept) -> Result<(), Error> {
+        self.check_not_listening()?;
+        self.start(Bound::User(Box::new(accept)), false)
+    }
+
+    /// Serve one connected stream as if the server had accepted it (Node's
+    /// `server.emit('connection', socket)`): timeouts, pool, shedding, close semantics and
+    /// the wait model as for an accepted connection (a stream without a descriptor, such as
+    /// a [`Transport`](crate::Transport) of your own, is served thread per connection).
+    /// Returns at once. On a server that is not listening, the connection is served on a
+    /// thread of its own (thread per connection), still tracked by
+    /// [`close_all_connections`](Self::close_all_connections).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let server = stdhttp::create_server(|_req, mut res| res.end(b"hi").unwrap());
+    /// server.listen("127.0.0.1:0")?;
+    /// let (mut ours, theirs) = stdhttp::Socket::pair();
+    /// server.serve_socket(theirs);
+    /// ours.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut reply = String::new();
+    /// ours.read_to_string(&mut reply)?;
+    /// assert!(reply.starts_with("HTTP/1.1 200 OK\r\n") && reply.ends_with("\r\n\r\nhi"));
+    /// server.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn serve_socket(&self, socket: Socket) {
+        let pool = lock(&self.inner.pool).clone();
+        let listening = lock(&self.inner.tracked).listening;
+        match pool {
+            Some(pool) if listening => admit(&self.inner, &pool, socket, Inherited::default()),
+            _ => {
+                let server = self.clone();
+                let fallback = socket.clone();
+                let spawned = thread::Builder::new()
+                    .name("stdhttp-conn".into())
+                    .spawn(move || server.serve_socket_blocking(socket));
+                if spawned.is_err() {
+                    // no thread to serve it on: as a full pool, `503` and close
+                    let _ = fallback.set_write_timeout(Some(Duration::from_millis(100)));
+                    let _ = fallback.write_all_vectored(&[crate::proto::canned::SHED]);
+                    fallback.destroy();
+                }
+            }
+        }
+    }
+
     fn check_not_listening(&self) -> Result<(), Error> {
         if lock(&self.inner.listening).is_some() {
             return Err(Error::new(
@@ -156,6 +260,7 @@ impl Server {
             ));
         }
         let (address, wake) = match &bound {
+            Bound::User(_) => (None, None),
             Bound::Tcp(l) => {
                 let a = l.local_addr()?;
                 let mut w = a;
@@ -166,7 +271,7 @@ impl Server {
                         std::net::Ipv6Addr::LOCALHOST.into()
                     });
                 }
-                (ServerAddress::Tcp(a), ServerAddress::Tcp(w))
+                (Some(ServerAddress::Tcp(a)), Some(ServerAddress::Tcp(w)))
             }
             #[cfg(unix)]
             Bound::Unix(l, _) => {
@@ -175,13 +280,17 @@ impl Server {
                     .as_pathname()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                (ServerAddress::Unix(p.clone()), ServerAddress::Unix(p))
+                (
+                    Some(ServerAddress::Unix(p.clone())),
+                    Some(ServerAddress::Unix(p)),
+                )
             }
         };
         match &bound {
             Bound::Tcp(l) => l.set_nonblocking(false)?,
             #[cfg(unix)]
             Bound::Unix(l, _) => l.set_nonblocking(false)?,
+            Bound::User(_) => {}
         }
         let inherited = if own {
             self.prime(&bound)
@@ -202,13 +311,18 @@ impl Server {
         self.inner.closing.store(false, Ordering::Release);
         lock(&self.inner.tracked).listening = true;
         let inner = self.inner.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let user = matches!(bound, Bound::User(_));
+        let loop_stop = stop.clone();
         let accept_thread = thread::Builder::new()
             .name("stdhttp-accept".into())
-            .spawn(move || accept_loop(inner, bound, pool, inherited))?;
+            .spawn(move || accept_loop(inner, bound, pool, inherited, loop_stop))?;
         *listening = Some(Listening {
             address,
             wake,
-            accept_thread: Some(accept_thread),
+            // `close` cannot wake a user's accept: it is not waited for
+            accept_thread: (!user).then_some(accept_thread),
+            stop,
         });
         drop(listening);
         for f in &self.inner.handlers().listening {
@@ -218,7 +332,16 @@ impl Server {
     }
 }
 
-fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inherited) {
+fn accept_loop(
+    inner: Arc<ServerInner>,
+    mut bound: Bound,
+    pool: Pool,
+    inherited: Inherited,
+    stop: Arc<AtomicBool>,
+) {
+    if let Bound::User(accept) = &mut bound {
+        return user_accept_loop(&inner, accept.as_mut(), &pool, &stop);
+    }
     let accept = |bound: &Bound| match bound {
         Bound::Tcp(l) => l.accept().map(|(s, _)| {
             if !inherited.nodelay {
@@ -228,6 +351,7 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inh
         }),
         #[cfg(unix)]
         Bound::Unix(l, _) => l.accept().map(|(s, _)| Socket::from_unix(s)),
+        Bound::User(_) => Err(io::ErrorKind::Unsupported.into()),
     };
     // what a TCP connection inherits from this listener; a Unix one inherits nothing
     let inherited_by = |socket: &Socket| match socket.as_tcp() {
@@ -266,6 +390,7 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inh
                 Bound::Tcp(l) => l.set_nonblocking(true),
                 #[cfg(unix)]
                 Bound::Unix(l, _) => l.set_nonblocking(true),
+                Bound::User(_) => Ok(()),
             };
             if nonblocking.is_ok() {
                 while let Ok(socket) = accept(&bound) {
@@ -283,6 +408,44 @@ fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inh
     #[cfg(unix)]
     if let Bound::Unix(_, Some(path)) = &bound {
         let _ = std::fs::remove_file(path);
+    }
+}
+
+/// [`Server::listen_with`]'s loop: serve what `accept` returns until `close` (or a hard
+/// error, which closes the server).
+fn user_accept_loop(
+    inner: &Arc<ServerInner>,
+    accept: &mut dyn Accept,
+    pool: &Pool,
+    stop: &AtomicBool,
+) {
+    loop {
+        let accepted = accept.accept();
+        if stop.load(Ordering::Acquire) {
+            if let Ok(socket) = accepted {
+                socket.destroy();
+            }
+            return;
+        }
+        match accepted {
+            Ok(socket) => admit(inner, pool, socket, Inherited::default()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset
+                ) => {}
+            Err(_) => {
+                let _ = (Server {
+                    inner: inner.clone(),
+                })
+                .close();
+                return;
+            }
+        }
     }
 }
 

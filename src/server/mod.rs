@@ -23,6 +23,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub use config::*;
+pub use listen::Accept;
 use listen::Listening;
 pub use response::{ServerResponse, TimeoutCallback};
 
@@ -359,7 +360,7 @@ impl Server {
     pub fn address(&self) -> Option<ServerAddress> {
         lock(&self.inner.listening)
             .as_ref()
-            .map(|l| l.address.clone())
+            .and_then(|l| l.address.clone())
     }
 
     /// Stop accepting, close idle keep-alive connections, and let requests in flight finish
@@ -374,17 +375,19 @@ impl Server {
             ));
         };
         self.inner.closing.store(true, Ordering::Release);
+        listening.stop.store(true, Ordering::Release);
         // wake the blocked accept with a connection of our own
         match &listening.wake {
-            ServerAddress::Tcp(a) => {
+            Some(ServerAddress::Tcp(a)) => {
                 let _ = TcpStream::connect_timeout(a, Duration::from_secs(1));
             }
             #[cfg(unix)]
-            ServerAddress::Unix(p) => {
+            Some(ServerAddress::Unix(p)) => {
                 let _ = UnixStream::connect(p);
             }
             #[cfg(not(unix))]
-            ServerAddress::Unix(_) => {}
+            Some(ServerAddress::Unix(_)) => {}
+            None => {}
         }
         if let Some(t) = listening.accept_thread.take() {
             let _ = t.join();

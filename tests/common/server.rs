@@ -16,11 +16,19 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 pub struct TestServer {
     pub server: Server,
     pub addr: SocketAddr,
+    /// [`connect`](Self::connect) gives an in-memory `Socket::pair` end served through
+    /// `Server::serve_socket` instead of a TCP connection.
+    pub paired: bool,
 }
 
 impl TestServer {
     /// A raw connection to this server.
     pub fn connect(&self) -> Client {
+        if self.paired {
+            let (ours, theirs) = stdhttp::Socket::pair();
+            self.server.serve_socket(theirs);
+            return Client::over(Wire::Pair(ours));
+        }
         Client::connect(self.addr)
     }
 
@@ -54,7 +62,29 @@ pub fn start_with(
         stdhttp::ServerAddress::Tcp(a) => a,
         other => panic!("not a TCP address: {other:?}"),
     };
-    TestServer { server, addr }
+    TestServer {
+        server,
+        addr,
+        paired: false,
+    }
+}
+
+/// [`start_with`], whose connections are in-memory pairs: for tests that check what the
+/// server decides, not what TCP does.
+pub fn start_paired_with(
+    setup: impl FnOnce(&Server),
+    handler: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
+) -> TestServer {
+    let mut s = start_with(setup, handler);
+    s.paired = true;
+    s
+}
+
+/// [`start_paired_with`] without settings.
+pub fn start_paired(
+    handler: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
+) -> TestServer {
+    start_paired_with(|_| {}, handler)
 }
 
 /// [`start_with`] without settings.
@@ -69,9 +99,52 @@ pub fn start_ok(body: &'static [u8]) -> TestServer {
     start(move |_req, mut res| res.end(body).unwrap())
 }
 
+/// What a raw client talks over.
+pub enum Wire {
+    Tcp(TcpStream),
+    Pair(stdhttp::Socket),
+}
+
+impl Wire {
+    pub fn shutdown(&self, how: Shutdown) -> std::io::Result<()> {
+        match (self, how) {
+            (Wire::Tcp(s), how) => s.shutdown(how),
+            (Wire::Pair(s), Shutdown::Write) => {
+                s.end();
+                Ok(())
+            }
+            (Wire::Pair(s), _) => {
+                s.destroy();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Read for Wire {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Wire::Tcp(s) => s.read(buf),
+            Wire::Pair(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Wire {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Wire::Tcp(s) => s.write(buf),
+            Wire::Pair(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A raw client connection.
 pub struct Client {
-    pub stream: TcpStream,
+    pub stream: Wire,
     /// Bytes received and not yet taken as a response.
     pub buf: Vec<u8>,
     /// The server closed its side (or reset).
@@ -84,6 +157,14 @@ impl Client {
         stream
             .set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();
+        Client::over(Wire::Tcp(stream))
+    }
+
+    pub fn over(stream: Wire) -> Client {
+        if let Wire::Pair(s) = &stream {
+            // reads wait 20 ms, as on TCP (writes too: `send` retries)
+            s.set_timeout(20).unwrap();
+        }
         Client {
             stream,
             buf: Vec::new(),
@@ -91,8 +172,18 @@ impl Client {
         }
     }
 
-    pub fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("write");
+    pub fn send(&mut self, mut bytes: &[u8]) {
+        let started = Instant::now();
+        while !bytes.is_empty() {
+            match self.stream.write(bytes) {
+                Ok(0) => panic!("write: closed"),
+                Ok(n) => bytes = &bytes[n..],
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+                        && started.elapsed() < PATIENCE => {}
+                Err(e) => panic!("write: {e}"),
+            }
+        }
     }
 
     /// Half-close: tell the server nothing more is coming.
