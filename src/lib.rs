@@ -100,7 +100,7 @@ pub use client::{
     ClientRequest, CreateConnection, IntoRequestOptions, RequestOptions, Scheduling,
     CONTINUE_TIMEOUT, IDLE_SWEEP_INTERVAL,
 };
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use message::IncomingMessage;
 pub use net::{Socket, Transport};
 pub use outgoing::{HeaderValue, HIGH_WATER_MARK};

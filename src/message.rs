@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::net::Socket;
 use crate::proto::headers::{latin1, Headers, RawHeaders};
 pub(crate) use crate::reader::*;
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// The body source of a message.
 enum Body {
@@ -480,9 +480,9 @@ impl Read for IncomingMessage {
                         let err = match &why {
                             ReadError::Parse(e) => e.clone(),
                             ReadError::Deadline | ReadError::Inactive => {
-                                Error::new("ETIMEDOUT", "the request body timed out")
+                                Error::timed_out("the request body timed out")
                             }
-                            ReadError::Io(_) => Error::new("ECONNRESET", "aborted"),
+                            ReadError::Io(_) => Error::aborted(),
                         };
                         r.report(&err, &why);
                         Err(err)
@@ -503,7 +503,7 @@ impl Read for IncomingMessage {
             }
             Err(err) => {
                 let msg = err.message().to_string();
-                let kind = if err.code() == "ETIMEDOUT" {
+                let kind = if err.kind() == ErrorKind::TimedOut {
                     io::ErrorKind::TimedOut
                 } else {
                     io::ErrorKind::ConnectionReset

@@ -10,7 +10,7 @@ use crate::net::Socket;
 use crate::proto::encode::{self, CRLF};
 use crate::proto::framing::{BodyFraming, UserFraming};
 use crate::proto::headers::list_has_token;
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// `write()` returns `false` once this many bytes are waiting (Node's
 /// `writableHighWaterMark`).
@@ -283,7 +283,7 @@ type Listener = Box<dyn FnMut() + Send>;
 /// Node's `ERR_HTTP_CONTENT_LENGTH_MISMATCH`.
 pub(crate) fn length_mismatch(actual: u64, expected: u64) -> Error {
     Error::new(
-        "ERR_HTTP_CONTENT_LENGTH_MISMATCH",
+        ErrorKind::ContentLengthMismatch,
         format!(
             "Response body's content-length of {actual} byte(s) does not match the \
              content-length of {expected} byte(s) set in header"
@@ -341,23 +341,16 @@ impl Outgoing {
         }
     }
 
-    pub fn headers_sent_error(verb: &str) -> Error {
-        Error::new(
-            "ERR_HTTP_HEADERS_SENT",
-            format!("Cannot {verb} headers after they are sent to the client"),
-        )
-    }
-
     pub fn set_header(&mut self, name: &str, value: HeaderValue) -> Result<(), Error> {
         if self.head_generated {
-            return Err(Self::headers_sent_error("set"));
+            return Err(Error::headers_sent("set"));
         }
         self.headers.set(name, value)
     }
 
     pub fn remove_header(&mut self, name: &str) -> Result<(), Error> {
         if self.head_generated {
-            return Err(Self::headers_sent_error("remove"));
+            return Err(Error::headers_sent("remove"));
         }
         if name.eq_ignore_ascii_case("connection") {
             self.removed_connection = true;
@@ -425,17 +418,13 @@ impl Outgoing {
         r.map_err(|e| self.io_error(e))
     }
 
-    pub fn write_after_end() -> Error {
-        Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end")
-    }
-
     /// Frame and queue body bytes (the head must be generated). Returns Node's `write()`
     /// result: `false` when the bytes passed the high-water mark (they have been sent by
     /// then); the `drain` listeners run at the next write, flush or end.
     pub fn write_body(&mut self, data: &[u8]) -> Result<bool, Error> {
         self.run_pending_drain();
         if self.ended {
-            return Err(Self::write_after_end());
+            return Err(Error::write_after_end());
         }
         if data.is_empty() || self.framing == BodyFraming::None {
             return Ok(true);
@@ -492,7 +481,7 @@ impl Outgoing {
             if data.is_empty() {
                 return Ok(());
             }
-            return Err(Self::write_after_end());
+            return Err(Error::write_after_end());
         }
         if !data.is_empty() && self.framing != BodyFraming::None {
             self.check_length(data.len())?;

@@ -101,7 +101,7 @@ impl From<ReadError> for Error {
     fn from(e: ReadError) -> Error {
         match e {
             ReadError::Deadline | ReadError::Inactive => {
-                Error::new("ETIMEDOUT", "the connection timed out")
+                Error::timed_out("the connection timed out")
             }
             ReadError::Parse(e) => e,
             ReadError::Io(e) => Error::from(e),
@@ -133,10 +133,7 @@ pub(crate) struct HeadPolicy {
 
 /// A body passed a bound: `max_body_size` on a server, or a limited reader's `max`.
 pub(crate) fn body_too_large(max: u64) -> Error {
-    Error::new(
-        "ERR_HTTP_BODY_TOO_LARGE",
-        format!("The body is larger than the limit of {max} bytes"),
-    )
+    Error::body_too_large(max)
 }
 
 /// The per-message results of parsing.
@@ -580,7 +577,7 @@ impl Reader {
                 return Ok(0);
             }
             if self.failed {
-                return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
+                return Err(ReadError::Parse(Error::aborted()));
             }
             if self.start < self.end {
                 self.parse_buffered()?;
@@ -595,10 +592,10 @@ impl Reader {
                         let cause = Error::from(e);
                         self.report(&cause, &ReadError::Parse(cause.clone()));
                     }
-                    return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
+                    return Err(ReadError::Parse(Error::aborted()));
                 }
                 if !self.progress.complete {
-                    return Err(ReadError::Parse(Error::new("ECONNRESET", "aborted")));
+                    return Err(ReadError::Parse(Error::aborted()));
                 }
             }
         }

@@ -17,7 +17,7 @@ use super::options::{CreateConnection, RequestOptions};
 use crate::message::Reader;
 use crate::net::Socket;
 use crate::parser::{Kind, Limits};
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// How often an agent that holds idle sockets looks them over: a socket the server closed
 /// while idle, or one past its idle timeout, is closed within this, with no request needed
@@ -674,7 +674,7 @@ fn connect(opts: &RequestOptions, agents: Option<&CreateConnection>) -> Result<S
     let port = opts.effective_port();
     let addrs: Vec<_> = (host, port)
         .to_socket_addrs()
-        .map_err(|e| Error::new("ENOTFOUND", format!("getaddrinfo ENOTFOUND {host}: {e}")))?
+        .map_err(|e| Error::host_not_found(host, Some(&e)))?
         .filter(|a| match opts.get_family() {
             Some(4) => a.is_ipv4(),
             Some(6) => a.is_ipv6(),
@@ -683,7 +683,10 @@ fn connect(opts: &RequestOptions, agents: Option<&CreateConnection>) -> Result<S
         .collect();
     let local: Option<std::net::IpAddr> = match opts.get_local_address() {
         Some(l) => Some(l.parse().map_err(|_| {
-            Error::new("ERR_INVALID_IP_ADDRESS", format!("Invalid IP address: {l}"))
+            Error::new(
+                ErrorKind::InvalidIpAddress,
+                format!("Invalid IP address: {l}"),
+            )
         })?),
         None => None,
     };
@@ -710,10 +713,7 @@ fn connect(opts: &RequestOptions, agents: Option<&CreateConnection>) -> Result<S
     }
     match last {
         Some((e, a)) => Err(connect_error(e, &a)),
-        None => Err(Error::new(
-            "ENOTFOUND",
-            format!("getaddrinfo ENOTFOUND {host}"),
-        )),
+        None => Err(Error::host_not_found(host, None)),
     }
 }
 

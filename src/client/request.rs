@@ -14,7 +14,7 @@ use crate::outgoing::{HeaderValue, Outgoing};
 use crate::proto::canned;
 use crate::proto::encode::{self, CRLF};
 use crate::proto::framing::{self, BodyFraming};
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// How long a request with `Expect: 100-continue` waits for `100 Continue` before it sends
 /// its body anyway (Go's default; Node waits without limit).
@@ -87,7 +87,7 @@ fn idempotent(method: &str) -> bool {
 }
 
 fn hang_up() -> Error {
-    Error::new("ECONNRESET", "socket hang up")
+    Error::hang_up()
 }
 
 /// A request in flight (Node's `http.ClientRequest`), made by [`request`].
@@ -309,7 +309,7 @@ impl ClientRequest {
     fn check_body_allowed(&self, data: &[u8]) -> Result<(), Error> {
         if !data.is_empty() && self.out.framing == BodyFraming::None && !self.body_skipped {
             return Err(Error::new(
-                "ERR_HTTP_BODY_NOT_ALLOWED",
+                ErrorKind::BodyNotAllowed,
                 "Adding content for this request method is not allowed once its head was \
                  sent without a length",
             ));
@@ -400,7 +400,7 @@ impl ClientRequest {
     pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
         self.check_live()?;
         if self.out.ended {
-            return Err(Outgoing::write_after_end());
+            return Err(Error::write_after_end());
         }
         if !self.out.head_generated {
             self.generate_head(None, !data.is_empty())?;
@@ -474,7 +474,7 @@ impl ClientRequest {
             && self.reused_socket()
             && idempotent(&self.method)
             && self.replay.is_some()
-            && matches!(e.code(), "ECONNRESET" | "EPIPE")
+            && e.kind() == ErrorKind::ConnectionReset
             && self.early.is_none();
         if !eligible {
             return Ok(None);

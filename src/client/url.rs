@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use crate::proto::status::hex_value;
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// The default port of `http:` URLs, left out of the parsed port.
 const HTTP_DEFAULT_PORT: u16 = 80;
@@ -26,7 +26,7 @@ pub(super) struct UrlParts {
 }
 
 fn invalid_url() -> Error {
-    Error::new("ERR_INVALID_URL", "Invalid URL")
+    Error::new(ErrorKind::InvalidUrl, "Invalid URL")
 }
 
 /// Parses `input` as Node's `http.request(url)` does (see `RequestOptions::from_url`).
@@ -61,7 +61,7 @@ fn special_default_port(scheme: &str) -> u16 {
 
 fn unsupported_protocol(scheme: &str) -> Error {
     Error::new(
-        "ERR_INVALID_PROTOCOL",
+        ErrorKind::InvalidProtocol,
         format!("Protocol \"{scheme}:\" not supported. Expected \"http:\""),
     )
 }
@@ -435,7 +435,7 @@ fn percent_decode_lenient(s: &str) -> Vec<u8> {
 /// JavaScript's `decodeURIComponent` as `urlToHttpOptions` applies it to the user name and
 /// password: every `%` must start a two-hex-digit escape and the result must be UTF-8.
 fn decode_uri_component(s: &str) -> Result<String, Error> {
-    let malformed = || Error::new("ERR_INVALID_URL", "URI malformed");
+    let malformed = || Error::new(ErrorKind::InvalidUrl, "URI malformed");
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

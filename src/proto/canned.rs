@@ -3,9 +3,9 @@
 //! I/O layers write these bytes; they do not spell HTTP themselves.
 //!
 //! ```
-//! use stdhttp::proto::canned;
+//! use stdhttp::{parser::ErrorCode, proto::canned, ErrorKind};
 //! assert_eq!(
-//!     canned::client_error("HPE_HEADER_OVERFLOW"),
+//!     canned::client_error(ErrorKind::Hpe(ErrorCode::HeaderOverflow)),
 //!     b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
 //! );
 //! assert!(canned::expects_continue("100-Continue"));
@@ -14,6 +14,8 @@
 #![forbid(unsafe_code)]
 
 use super::encode::{put_dec, CRLF};
+use crate::parser::ErrorCode;
+use crate::ErrorKind;
 
 /// `100 Continue`, sent before a body the client waits to send.
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -25,15 +27,15 @@ pub const SHED: &[u8] =
 /// Node's default answer to a client error with this code (its `clientError` default):
 /// 431 for a head too large, 413 for a body or chunk extensions too large, 408 for a
 /// request too slow, 400 for anything else. Each says `Connection: close` and has no body.
-pub fn client_error(code: &str) -> &'static [u8] {
-    match code {
-        "HPE_HEADER_OVERFLOW" => {
+pub fn client_error(kind: ErrorKind) -> &'static [u8] {
+    match kind {
+        ErrorKind::Hpe(ErrorCode::HeaderOverflow) => {
             b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"
         }
-        "HPE_CHUNK_EXTENSIONS_OVERFLOW" | "ERR_HTTP_BODY_TOO_LARGE" => {
+        ErrorKind::Hpe(ErrorCode::ChunkExtensionsOverflow) | ErrorKind::BodyTooLarge => {
             b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n"
         }
-        "ERR_HTTP_REQUEST_TIMEOUT" => b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
+        ErrorKind::RequestTimeout => b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
         _ => b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n",
     }
 }

@@ -30,7 +30,7 @@
 #![forbid(unsafe_code)]
 
 use crate::proto::status::{is_token, status_text, FIELD_VALUE};
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// The line terminator, `\r\n`.
 pub const CRLF: &[u8; 2] = b"\r\n";
@@ -125,7 +125,7 @@ pub fn validate_path(path: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::new(
-            "ERR_UNESCAPED_CHARACTERS",
+            ErrorKind::UnescapedCharacters,
             "Request path contains unescaped characters",
         ))
     }
@@ -136,7 +136,7 @@ fn check_token(what: &str, s: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::new(
-            "ERR_INVALID_HTTP_TOKEN",
+            ErrorKind::InvalidHttpToken,
             format!("{what} must be a valid HTTP token [\"{s}\"]"),
         ))
     }
@@ -147,7 +147,7 @@ fn check_field_value(kind: &str, name: &str, value: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::new(
-            "ERR_INVALID_CHAR",
+            ErrorKind::InvalidChar,
             format!("Invalid character in {kind} content [\"{name}\"]"),
         ))
     }
@@ -211,14 +211,11 @@ pub fn reason_for(code: u16) -> &'static str {
 /// ```
 pub fn write_status_line(buf: &mut Vec<u8>, code: u16, reason: &str) -> Result<(), Error> {
     if !(100..=999).contains(&code) {
-        return Err(Error::new(
-            "ERR_HTTP_INVALID_STATUS_CODE",
-            format!("Invalid status code: {code}"),
-        ));
+        return Err(Error::invalid_status_code(code));
     }
     if !is_field_value(reason) {
         return Err(Error::new(
-            "ERR_INVALID_CHAR",
+            ErrorKind::InvalidChar,
             "Invalid character in statusMessage",
         ));
     }

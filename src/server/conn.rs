@@ -16,17 +16,17 @@ use crate::net::Socket;
 use crate::parser::{BodyFraming, Kind, Limits};
 use crate::proto::canned::{self, Refusal};
 use crate::proto::headers::list_has_token;
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 fn request_timeout_error() -> Error {
-    Error::new("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout")
+    Error::request_timeout()
 }
 
 /// The clientError path: the listeners, or Node's default answer and a close.
 fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Error) {
     if handlers.client_error.is_empty() {
         if !conn.response_started.swap(true, Ordering::AcqRel) {
-            let _ = socket.write_all_vectored(&[canned::client_error(err.code())]);
+            let _ = socket.write_all_vectored(&[canned::client_error(err.kind())]);
         }
         socket.destroy();
     } else {
@@ -230,7 +230,7 @@ impl Conn {
                 ReadError::Deadline => {
                     client_error(&handlers, &state, socket, request_timeout_error())
                 }
-                ReadError::Parse(_) if err.code() != "ECONNRESET" => {
+                ReadError::Parse(_) if err.kind() != ErrorKind::ConnectionReset => {
                     client_error(&handlers, &state, socket, err.clone())
                 }
                 _ => {}
@@ -541,7 +541,7 @@ impl Conn {
                 let err = crate::message::body_too_large(s.max_body_size);
                 if handlers.client_error.is_empty() {
                     state.response_started.store(true, Ordering::Release);
-                    let _ = socket.write_all_vectored(&[canned::client_error(err.code())]);
+                    let _ = socket.write_all_vectored(&[canned::client_error(err.kind())]);
                     linger_close(&socket);
                     return After::Close(CloseReason::ParseError);
                 }

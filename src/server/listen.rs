@@ -207,10 +207,7 @@ impl Server {
 
     fn check_not_listening(&self) -> Result<(), Error> {
         if lock(&self.inner.listening).is_some() {
-            return Err(Error::new(
-                "ERR_SERVER_ALREADY_LISTEN",
-                "Listen method has been called more than once without closing.",
-            ));
+            return Err(Error::already_listening());
         }
         Ok(())
     }
@@ -254,10 +251,7 @@ impl Server {
     fn start(&self, bound: Bound, own: bool) -> Result<(), Error> {
         let mut listening = lock(&self.inner.listening);
         if listening.is_some() {
-            return Err(Error::new(
-                "ERR_SERVER_ALREADY_LISTEN",
-                "Listen method has been called more than once without closing.",
-            ));
+            return Err(Error::already_listening());
         }
         let (address, wake) = match &bound {
             Bound::User(_) => (None, None),

@@ -369,10 +369,7 @@ impl Server {
     pub fn close(&self) -> Result<(), Error> {
         let listening = lock(&self.inner.listening).take();
         let Some(mut listening) = listening else {
-            return Err(Error::new(
-                "ERR_SERVER_NOT_RUNNING",
-                "Server is not running.",
-            ));
+            return Err(Error::not_running());
         };
         self.inner.closing.store(true, Ordering::Release);
         listening.stop.store(true, Ordering::Release);

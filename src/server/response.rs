@@ -13,7 +13,7 @@ use crate::net::Socket;
 use crate::outgoing::{HeaderValue, Outgoing};
 use crate::proto::encode::{self, CRLF};
 use crate::proto::framing::{self, ConnectionHeader, ResponseConnection};
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// A callback for [`ServerResponse::set_timeout`].
 pub type TimeoutCallback = Box<dyn Fn(&Socket) + Send + Sync>;
@@ -198,16 +198,10 @@ impl ServerResponse {
         V: Into<HeaderValue>,
     {
         if self.out.head_generated {
-            return Err(Error::new(
-                "ERR_HTTP_HEADERS_SENT",
-                "Cannot write headers after they are sent to the client",
-            ));
+            return Err(Error::headers_sent("write"));
         }
         if !(100..=999).contains(&status) {
-            return Err(Error::new(
-                "ERR_HTTP_INVALID_STATUS_CODE",
-                format!("Invalid status code: {status}"),
-            ));
+            return Err(Error::invalid_status_code(status));
         }
         let mut seen: Vec<String> = Vec::new();
         for (k, v) in headers {
@@ -269,7 +263,7 @@ impl ServerResponse {
         )
         .map_err(|_| {
             Error::new(
-                "ERR_HTTP_TRAILER_INVALID",
+                ErrorKind::TrailerInvalid,
                 "Trailers are invalid with this transfer encoding",
             )
         })?;
@@ -328,7 +322,7 @@ impl ServerResponse {
     /// `ERR_STREAM_WRITE_AFTER_END`.
     pub fn write(&mut self, data: &[u8]) -> Result<bool, Error> {
         if self.out.ended {
-            return Err(Outgoing::write_after_end());
+            return Err(Error::write_after_end());
         }
         self.ensure_head()?;
         self.mark_started();

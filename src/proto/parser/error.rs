@@ -73,6 +73,37 @@ impl ErrorCode {
             ChunkExtensionsOverflow => "HPE_CHUNK_EXTENSIONS_OVERFLOW",
         }
     }
+
+    /// Every code, in declaration order.
+    pub const ALL: &'static [ErrorCode] = {
+        use ErrorCode::*;
+        &[
+            Strict,
+            CrExpected,
+            LfExpected,
+            UnexpectedContentLength,
+            UnexpectedSpace,
+            ClosedConnection,
+            InvalidMethod,
+            InvalidUrl,
+            InvalidConstant,
+            InvalidVersion,
+            InvalidHeaderToken,
+            InvalidContentLength,
+            InvalidChunkSize,
+            InvalidStatus,
+            InvalidEofState,
+            InvalidTransferEncoding,
+            PausedH2Upgrade,
+            HeaderOverflow,
+            ChunkExtensionsOverflow,
+        ]
+    };
+
+    /// The code Node spells `code` (`"HPE_INVALID_METHOD"` → `InvalidMethod`).
+    pub fn from_code(code: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
+    }
 }
 
 impl fmt::Display for ErrorCode {
