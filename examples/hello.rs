@@ -38,7 +38,8 @@ fn main() {
         server.set_keep_alive_timeout(ms);
     }
     if let Some(n) = env_u64("STDHTTP_MAX_THREADS") {
-        server.set_max_threads(n as usize);
+        // before listen: cannot fail
+        let _ = server.set_max_threads(n as usize);
     }
     if let Err(e) = server.listen(("127.0.0.1", port)) {
         eprintln!("hello: cannot listen on 127.0.0.1:{port}: {e}");

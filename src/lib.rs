@@ -98,7 +98,7 @@ mod sys;
 pub use client::{
     create_client, get, global_agent, request, Agent, AgentChoice, AgentOptions, Client,
     ClientRequest, CreateConnection, IntoRequestOptions, RequestOptions, Scheduling,
-    CONTINUE_TIMEOUT, IDLE_SWEEP_INTERVAL,
+    CONTINUE_TIMEOUT_MS, IDLE_SWEEP_INTERVAL_MS,
 };
 pub use error::{Error, ErrorKind};
 pub use message::IncomingMessage;

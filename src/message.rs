@@ -246,7 +246,7 @@ impl IncomingMessage {
     }
 
     /// Node's `message.setTimeout(ms, cb)`: an inactivity timer of `ms` on the socket.
-    /// `ms` = 0 disarms it.
+    /// `ms` is in ms; 0 = no timeout.
     ///
     /// - On a request a server serves: when no byte has moved for `ms`, `callback` runs
     ///   while the request's body is not yet complete (Node emits `timeout` on an

@@ -188,8 +188,8 @@ impl Socket {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Set the inactivity timeout (Node's `socket.setTimeout(ms)`; 0 disables it): a read or
-    /// write that waits longer fails with `ETIMEDOUT`.
+    /// Set the inactivity timeout (Node's `socket.setTimeout(ms)`), in ms; 0 = no timeout: a read or write
+    /// that waits longer fails with `ETIMEDOUT`.
     pub fn set_timeout(&self, ms: u64) -> io::Result<()> {
         self.inner.timeout_ms.store(ms, Ordering::Relaxed);
         self.inner.timeout_gen.fetch_add(1, Ordering::AcqRel);
@@ -203,7 +203,7 @@ impl Socket {
         self.inner.timeout_gen.load(Ordering::Acquire)
     }
 
-    /// The inactivity timeout in ms (0 = none).
+    /// The inactivity timeout in ms (0 = no timeout).
     pub fn timeout(&self) -> u64 {
         self.inner.timeout_ms.load(Ordering::Relaxed)
     }

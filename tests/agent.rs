@@ -558,7 +558,7 @@ fn an_idle_socket_the_server_closes_is_closed_without_another_request() {
     });
     let took = seen.lock().unwrap().unwrap();
     assert!(
-        took <= stdhttp::IDLE_SWEEP_INTERVAL + Duration::from_millis(500),
+        took <= Duration::from_millis(stdhttp::IDLE_SWEEP_INTERVAL_MS + 500),
         "closed {took:?} after the server"
     );
     // the pool still works afterwards, on a new connection
@@ -582,7 +582,7 @@ fn an_idle_socket_past_the_agent_timeout_is_closed_without_another_request() {
         took >= Duration::from_millis(200)
             && took
                 <= Duration::from_millis(200)
-                    + stdhttp::IDLE_SWEEP_INTERVAL
+                    + Duration::from_millis(stdhttp::IDLE_SWEEP_INTERVAL_MS)
                     + Duration::from_millis(500),
         "left the pool after {took:?}"
     );

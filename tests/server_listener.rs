@@ -227,7 +227,7 @@ fn a_connection_queued_across_a_relisten_keeps_its_inactivity_timeout() {
         let _ = res.end(b"ok");
     });
     server.set_headers_timeout(0).set_timeout_ms(1_200);
-    server.set_max_threads(1);
+    server.set_max_threads(1).unwrap();
     server.listen_unix(&path).unwrap();
     let mut busy = UnixStream::connect(&path).unwrap();
     busy.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -19,8 +19,8 @@ fn full_pool_and_queue_shed_the_next_connection_with_503() {
     let in_tx = Mutex::new(in_tx);
     let s = start_with(
         |s| {
-            s.set_max_threads(2);
-            s.set_max_queue(1);
+            s.set_max_threads(2).unwrap();
+            s.set_max_queue(1).unwrap();
         },
         move |_q, mut r| {
             in_tx.lock().unwrap().send(()).unwrap();
@@ -85,7 +85,7 @@ fn max_connections_drops_connections_beyond_the_limit() {
 fn many_sequential_connections_reuse_few_threads() {
     let s = start_with(
         |s| {
-            s.set_max_threads(2);
+            s.set_max_threads(2).unwrap();
         },
         |_q, mut r| r.end(b"ok").unwrap(),
     );

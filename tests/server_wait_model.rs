@@ -21,7 +21,7 @@ fn threads() -> usize {
 
 fn server(model: WaitModel) -> (Server, std::net::SocketAddr) {
     let server = Server::new();
-    server.set_wait_model(model);
+    server.set_wait_model(model).unwrap();
     server.on_request(|_req, mut res| res.end(b"ok").unwrap());
     server.listen("127.0.0.1:0").unwrap();
     let addr = match server.address().unwrap() {

@@ -22,8 +22,8 @@ use crate::{Error, ErrorKind};
 /// How often an agent that holds idle sockets looks them over: a socket the server closed
 /// while idle, or one past its idle timeout, is closed within this, with no request needed
 /// to notice (Node notices at once, from its event loop). The check runs on one thread per
-/// agent, only while the agent has idle sockets.
-pub const IDLE_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+/// agent, only while the agent has idle sockets. In ms.
+pub const IDLE_SWEEP_INTERVAL_MS: u64 = 1000;
 
 /// Which idle socket a request takes: Node's `scheduling`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub struct AgentOptions {
     pub max_free_sockets: usize,
     /// The most sockets over all origins; 0 = unlimited.
     pub max_total_sockets: usize,
-    /// How long an idle pooled socket is kept, in ms (0 = no limit). The server's
+    /// How long an idle pooled socket is kept, in ms; 0 = no timeout. The server's
     /// `Keep-Alive: timeout=N` hint lowers it to N·1000 − 1000 ms, as Node.
     pub timeout: u64,
     /// Which idle socket is used first.
@@ -179,7 +179,7 @@ struct State {
     /// Sockets handed out and not yet returned, to destroy them on `destroy()`.
     in_use: Vec<(u64, Socket)>,
     next_socket: u64,
-    /// A thread is looking over the idle sockets (see [`IDLE_SWEEP_INTERVAL`]).
+    /// A thread is looking over the idle sockets (see [`IDLE_SWEEP_INTERVAL_MS`]).
     sweeping: bool,
 }
 
@@ -386,11 +386,11 @@ impl Agent {
         st.sweeping = started.is_ok();
     }
 
-    /// Every [`IDLE_SWEEP_INTERVAL`], close the idle sockets that expired or that the
+    /// Every [`IDLE_SWEEP_INTERVAL_MS`], close the idle sockets that expired or that the
     /// server closed; stop when none are left or the agent is gone.
     fn sweep(weak: Weak<Inner>) {
         loop {
-            thread::sleep(IDLE_SWEEP_INTERVAL);
+            thread::sleep(Duration::from_millis(IDLE_SWEEP_INTERVAL_MS));
             let Some(inner) = weak.upgrade() else {
                 return;
             };
@@ -697,7 +697,7 @@ fn connect(opts: &RequestOptions, agents: Option<&CreateConnection>) -> Result<S
     {
         let attempt = match local {
             Some(ip) => crate::sys::connect_from(std::net::SocketAddr::new(ip, 0), *a),
-            None => match opts.get_timeout() {
+            None => match opts.timeout_given() {
                 // the request's timeout also bounds the connect
                 Some(t) if !t.is_zero() => TcpStream::connect_timeout(a, t),
                 _ => TcpStream::connect(a),

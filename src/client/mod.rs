@@ -7,9 +7,9 @@ pub mod options;
 mod request;
 mod url;
 
-pub use agent::{global_agent, Agent, AgentOptions, Scheduling, IDLE_SWEEP_INTERVAL};
+pub use agent::{global_agent, Agent, AgentOptions, Scheduling, IDLE_SWEEP_INTERVAL_MS};
 pub use options::{AgentChoice, CreateConnection, RequestOptions};
 #[allow(deprecated)]
 pub use request::{
-    create_client, get, request, Client, ClientRequest, IntoRequestOptions, CONTINUE_TIMEOUT,
+    create_client, get, request, Client, ClientRequest, IntoRequestOptions, CONTINUE_TIMEOUT_MS,
 };

@@ -83,7 +83,7 @@ pub enum AgentChoice {
 /// assert_eq!(opts.effective_host(), "example.test");
 /// assert_eq!(opts.effective_port(), 80);
 /// assert_eq!(opts.host_header().as_deref(), Some("example.test"));
-/// assert_eq!(opts.get_timeout(), Some(std::time::Duration::from_millis(1500)));
+/// assert_eq!(opts.get_timeout(), Some(1500));
 /// ```
 #[derive(Debug, Clone)]
 pub struct RequestOptions {
@@ -272,8 +272,8 @@ impl RequestOptions {
     }
 
     /// Node's `timeout`, in milliseconds: the socket inactivity timeout. When it fires the
-    /// request's `'timeout'` event runs; the request is not aborted by it. `0` disables the
-    /// timeout, as in Node.
+    /// request's `'timeout'` event runs; the request is not aborted by it. 0 = no timeout
+    /// (as in Node).
     pub fn timeout(mut self, ms: u64) -> Self {
         self.timeout = Some(Duration::from_millis(ms));
         self
@@ -380,8 +380,14 @@ impl RequestOptions {
         &self.agent
     }
 
-    /// The `timeout` option (`Some(0)` = timeout disabled).
-    pub fn get_timeout(&self) -> Option<Duration> {
+    /// The `timeout` option in ms, if given (`Some(0)`: no timeout).
+    pub fn get_timeout(&self) -> Option<u64> {
+        self.timeout
+            .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64)
+    }
+
+    /// The `timeout` option as given (`Some(ZERO)`: disabled).
+    pub(crate) fn timeout_given(&self) -> Option<Duration> {
         self.timeout
     }
 
@@ -740,7 +746,7 @@ mod tests {
         assert_eq!(h, [("X-A", "1"), ("X-B", "2"), ("x-a", "3")]);
         assert_eq!(o.get_auth(), Some("u:p"));
         assert_eq!(o.get_agent(), &AgentChoice::None);
-        assert_eq!(o.get_timeout(), Some(Duration::from_millis(250)));
+        assert_eq!(o.get_timeout(), Some(250));
         assert!(!o.get_set_host());
         assert_eq!(o.get_default_port(), 8000);
         assert_eq!(o.get_max_header_size(), Some(1024));

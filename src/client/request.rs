@@ -17,8 +17,8 @@ use crate::proto::framing::{self, BodyFraming};
 use crate::{Error, ErrorKind};
 
 /// How long a request with `Expect: 100-continue` waits for `100 Continue` before it sends
-/// its body anyway (Go's default; Node waits without limit).
-pub const CONTINUE_TIMEOUT: Duration = Duration::from_secs(1);
+/// its body anyway, in ms (Go's default; Node waits without limit).
+pub const CONTINUE_TIMEOUT_MS: u64 = 1000;
 
 /// Bodies up to this size are kept so an idempotent request can be retried on a fresh
 /// connection when a reused one fails.
@@ -203,7 +203,7 @@ impl ClientRequest {
             .headers
             .get("expect")
             .is_some_and(|v| v.values().iter().any(|s| canned::expects_continue(s)));
-        let timeout = opts.get_timeout().or_else(|| {
+        let timeout = opts.timeout_given().or_else(|| {
             (agent.options().timeout > 0).then(|| Duration::from_millis(agent.options().timeout))
         });
         let mut req = ClientRequest {
@@ -333,7 +333,7 @@ impl ClientRequest {
         self.out.flush().map_err(|e| self.fail(e))
     }
 
-    /// With `Expect: 100-continue`, wait (at most [`CONTINUE_TIMEOUT`]) for `100 Continue`
+    /// With `Expect: 100-continue`, wait (at most [`CONTINUE_TIMEOUT_MS`]) for `100 Continue`
     /// before the first body byte; a final status instead means the body is not sent.
     fn await_continue(&mut self) -> Result<(), Error> {
         if !self.expect_continue {
@@ -343,7 +343,7 @@ impl ClientRequest {
         let Some(conn) = self.lease.as_ref().map(|l| l.conn.clone()) else {
             return Ok(());
         };
-        let deadline = Instant::now() + CONTINUE_TIMEOUT;
+        let deadline = Instant::now() + Duration::from_millis(CONTINUE_TIMEOUT_MS);
         loop {
             let got = {
                 let mut r = lock(&conn);
@@ -673,7 +673,7 @@ impl ClientRequest {
         self
     }
 
-    /// Set the socket inactivity timeout; `callback` runs when it fires. The request is
+    /// Set the socket inactivity timeout, in ms; 0 = no timeout; `callback` runs when it fires. The request is
     /// not aborted (as Node): destroy it from the callback if you want that.
     pub fn set_timeout(&mut self, ms: u64, callback: Option<Box<dyn FnMut() + Send>>) -> &mut Self {
         self.timeout = (ms > 0).then(|| Duration::from_millis(ms));

@@ -11,6 +11,7 @@ use super::conn_state::lock;
 use super::pool::PoolConfig;
 use super::Server;
 use crate::net::Socket;
+use crate::{Error, ErrorKind};
 
 /// `server.timeout` (socket inactivity), from the seed documents: 120 000 ms. (Node 20: 0.)
 pub const DEFAULT_TIMEOUT_MS: u64 = 120_000;
@@ -117,21 +118,21 @@ macro_rules! setting {
 
 impl Server {
     setting!(
-        /// The socket inactivity timeout in ms (0 = none). Default [`DEFAULT_TIMEOUT_MS`].
+        /// The socket inactivity timeout, in ms; 0 = no timeout. Default [`DEFAULT_TIMEOUT_MS`].
         timeout, set_timeout_ms, timeout, u64
     );
     setting!(
-        /// How long a request's head may take, in ms. Default [`DEFAULT_HEADERS_TIMEOUT_MS`].
+        /// How long a request's head may take, in ms; 0 = no timeout. Default [`DEFAULT_HEADERS_TIMEOUT_MS`].
         headers_timeout, set_headers_timeout, headers_timeout, u64
     );
     setting!(
-        /// How long a whole request may take to arrive, in ms. Default
+        /// How long a whole request may take to arrive, in ms; 0 = no timeout. Default
         /// [`DEFAULT_REQUEST_TIMEOUT_MS`].
         request_timeout, set_request_timeout, request_timeout, u64
     );
     setting!(
-        /// How long an idle keep-alive connection is kept, in ms (0 = no limit; closed at
-        /// this + 1 s, as Node). Default [`DEFAULT_KEEP_ALIVE_TIMEOUT_MS`].
+        /// How long an idle keep-alive connection is kept, in ms; 0 = no timeout (closed at this + 1 s, as
+        /// Node). Default [`DEFAULT_KEEP_ALIVE_TIMEOUT_MS`].
         keep_alive_timeout, set_keep_alive_timeout, keep_alive_timeout, u64
     );
     setting!(
@@ -168,8 +169,8 @@ impl Server {
         max_body_size, set_max_body_size, max_body_size, u64
     );
 
-    /// Set the inactivity timeout (Node's `server.setTimeout(ms, cb)`); `callback` becomes
-    /// a `timeout` listener.
+    /// Set the inactivity timeout (Node's `server.setTimeout(ms, cb)`), in ms; 0 = no timeout; `callback`
+    /// becomes a `timeout` listener. Applies to connections accepted afterwards.
     pub fn set_timeout(
         &self,
         ms: u64,
@@ -183,12 +184,25 @@ impl Server {
     }
 
     /// Where connections wait between requests: [`WaitModel::Parked`] (the default on
-    /// Linux, or as `STDHTTP_WAIT` says) or [`WaitModel::ThreadPerConnection`]. Applies
-    /// from the next `listen`; on a platform without a readiness set, `Parked` serves as
-    /// thread per connection.
-    pub fn set_wait_model(&self, model: WaitModel) -> &Self {
+    /// Linux, or as `STDHTTP_WAIT` says) or [`WaitModel::ThreadPerConnection`]. Read at
+    /// `listen`: on a listening server it fails with `ERR_SERVER_ALREADY_LISTEN` and
+    /// changes nothing. On a platform without a readiness set, `Parked` serves as thread
+    /// per connection.
+    pub fn set_wait_model(&self, model: WaitModel) -> Result<&Self, Error> {
+        self.before_listen("the wait model")?;
         *lock(&self.inner.config.wait_model) = model;
-        self
+        Ok(self)
+    }
+
+    /// A setting read at `listen` cannot change while the server listens.
+    fn before_listen(&self, what: &str) -> Result<(), Error> {
+        match lock(&self.inner.listening).is_some() {
+            true => Err(Error::new(
+                ErrorKind::ServerAlreadyListen,
+                format!("{what} is read at listen: close the server to change it"),
+            )),
+            false => Ok(()),
+        }
     }
 
     /// The wait model the next `listen` uses.
@@ -196,32 +210,45 @@ impl Server {
         *lock(&self.inner.config.wait_model)
     }
 
-    fn pool_config(&self, f: impl FnOnce(&mut PoolConfig)) -> &Self {
+    fn pool_config(&self, what: &str, f: impl FnOnce(&mut PoolConfig)) -> Result<&Self, Error> {
+        self.before_listen(what)?;
         f(&mut lock(&self.inner.config.pool));
-        self
+        Ok(self)
     }
 
     /// The most worker threads (connections served at once). Default
-    /// [`DEFAULT_MAX_THREADS`]. Set before `listen`.
-    pub fn set_max_threads(&self, n: usize) -> &Self {
-        self.pool_config(|c| c.max_threads = n.max(1))
+    /// [`DEFAULT_MAX_THREADS`]. Read at `listen`: fails with `ERR_SERVER_ALREADY_LISTEN`
+    /// while the server listens.
+    ///
+    /// ```
+    /// let server = stdhttp::Server::new();
+    /// server.set_max_threads(64)?;
+    /// server.listen("127.0.0.1:0")?;
+    /// assert_eq!(server.set_max_threads(8).unwrap_err().code(), "ERR_SERVER_ALREADY_LISTEN");
+    /// assert_eq!(server.max_threads(), 64);
+    /// server.close()?;
+    /// # Ok::<(), stdhttp::Error>(())
+    /// ```
+    pub fn set_max_threads(&self, n: usize) -> Result<&Self, Error> {
+        self.pool_config("max_threads", |c| c.max_threads = n.max(1))
     }
 
-    /// Worker threads kept when idle. Default [`DEFAULT_MIN_THREADS`]. Set before `listen`.
-    pub fn set_min_threads(&self, n: usize) -> &Self {
-        self.pool_config(|c| c.min_threads = n)
+    /// Worker threads kept when idle. Default [`DEFAULT_MIN_THREADS`]. Read at `listen`
+    /// (an error while listening, as [`set_max_threads`](Self::set_max_threads)).
+    pub fn set_min_threads(&self, n: usize) -> Result<&Self, Error> {
+        self.pool_config("min_threads", |c| c.min_threads = n)
     }
 
     /// Connections waiting for a worker before the server sheds load with `503`. Default
-    /// [`DEFAULT_MAX_QUEUE`]. Set before `listen`.
-    pub fn set_max_queue(&self, n: usize) -> &Self {
-        self.pool_config(|c| c.max_queue = n)
+    /// [`DEFAULT_MAX_QUEUE`]. Read at `listen` (an error while listening).
+    pub fn set_max_queue(&self, n: usize) -> Result<&Self, Error> {
+        self.pool_config("max_queue", |c| c.max_queue = n)
     }
 
-    /// Worker thread stack size in bytes. Default [`DEFAULT_THREAD_STACK_SIZE`]. Set before
-    /// `listen`.
-    pub fn set_thread_stack_size(&self, bytes: usize) -> &Self {
-        self.pool_config(|c| c.stack_size = bytes.max(64 * 1024))
+    /// Worker thread stack size in bytes. Default [`DEFAULT_THREAD_STACK_SIZE`]. Read at
+    /// `listen` (an error while listening).
+    pub fn set_thread_stack_size(&self, bytes: usize) -> Result<&Self, Error> {
+        self.pool_config("thread_stack_size", |c| c.stack_size = bytes.max(64 * 1024))
     }
 
     /// The worker thread bound.

@@ -497,5 +497,7 @@ impl Server {
 }
 
 /// After `close()`, how long idle keep-alive connections may still deliver a request that
-/// was on its way (it is answered with `Connection: close`) before they are closed.
-pub const CLOSE_IDLE_GRACE: Duration = Duration::from_millis(100);
+/// was on its way (it is answered with `Connection: close`) before they are closed, in ms.
+pub const CLOSE_IDLE_GRACE_MS: u64 = 100;
+
+pub(crate) const CLOSE_IDLE_GRACE: Duration = Duration::from_millis(CLOSE_IDLE_GRACE_MS);

@@ -357,7 +357,7 @@ impl ServerResponse {
     /// writes), `callback` runs (once per silence) and the socket is left alone; without a
     /// `timeout` listener anywhere (response, request, server) the socket is destroyed. The
     /// timer and its listeners end with the response: the next request on the connection
-    /// starts without them. `ms` = 0 disarms it.
+    /// starts without them. `ms` is in ms; 0 = no timeout.
     pub fn set_timeout(&mut self, ms: u64, callback: Option<TimeoutCallback>) -> io::Result<()> {
         if let Some(cb) = callback {
             self.conn.add_timeout_listener(cb);
