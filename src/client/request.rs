@@ -64,8 +64,9 @@ struct Listeners {
     response: Vec<ResponseListener>,
     continue_: Vec<Listener>,
     information: Vec<InfoListener>,
-    upgrade: Vec<TunnelListener>,
-    connect: Vec<TunnelListener>,
+    // one owner each (the last registered), as on the server
+    upgrade: Option<TunnelListener>,
+    connect: Option<TunnelListener>,
     abort: Vec<Listener>,
     timeout: Vec<Listener>,
     error: Vec<ErrorListener>,
@@ -96,6 +97,11 @@ fn hang_up() -> Error {
 /// rest and blocks until the response head arrives, returning the response. Framing as Node:
 /// `end(data)` alone sends `Content-Length` (POST, PUT, ...); streamed bodies are chunked;
 /// GET, HEAD, DELETE, OPTIONS, TRACE and CONNECT get no framing header unless you set one.
+///
+/// Events follow the server's rule ([`Server::on_request`](crate::Server::on_request)):
+/// `on_upgrade` and `on_connect` hand over the socket, so the last one registered owns it;
+/// every other event (`socket`, `response`, `continue`, `information`, `abort`, `timeout`,
+/// `error`, `close`, `drain`, `finish`) runs all its listeners in registration order.
 ///
 /// ```no_run
 /// use std::io::Read;
@@ -554,7 +560,7 @@ impl ClientRequest {
             } else {
                 &mut self.listeners.upgrade
             };
-            match listeners.first_mut() {
+            match listeners {
                 Some(f) => f(
                     IncomingMessage::new(head.clone(), socket.clone(), None, 0),
                     socket.clone(),
@@ -733,22 +739,25 @@ impl ClientRequest {
     }
 
     /// Take a `101 Switching Protocols` response: `f` gets the response, the socket (now
-    /// yours) and the bytes read past the head. Without it the socket is closed.
+    /// yours) and the bytes read past the head. Without it the socket is closed. One owner:
+    /// a later call replaces the listener (the rule of
+    /// [`Server::on_request`](crate::Server::on_request)).
     pub fn on_upgrade(
         &mut self,
         f: impl FnMut(IncomingMessage, Socket, Vec<u8>) + Send + 'static,
     ) -> &mut Self {
-        self.listeners.upgrade.push(Box::new(f));
+        self.listeners.upgrade = Some(Box::new(f));
         self
     }
 
     /// Take the answer to CONNECT (any final status, as Node): `f` gets the response, the
     /// socket (the tunnel) and the bytes read past the head. Without it the socket is closed.
+    /// One owner: a later call replaces the listener.
     pub fn on_connect(
         &mut self,
         f: impl FnMut(IncomingMessage, Socket, Vec<u8>) + Send + 'static,
     ) -> &mut Self {
-        self.listeners.connect.push(Box::new(f));
+        self.listeners.connect = Some(Box::new(f));
         self
     }
 

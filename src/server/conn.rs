@@ -236,7 +236,7 @@ impl Conn {
                 _ => {}
             }));
         }
-        let take_upgrade = !handlers.upgrade.is_empty();
+        let take_upgrade = handlers.upgrade.is_some();
         let request_timer = Arc::new(RequestTimerOf(state.clone()));
         let mut conn = Conn {
             server,
@@ -522,7 +522,7 @@ impl Conn {
                 &handlers.upgrade
             };
             let req = IncomingMessage::new(head, socket.clone(), None, s.max_headers_count);
-            match listeners.first() {
+            match listeners {
                 Some(f) => f(req, socket.clone(), tunnel),
                 None => socket.destroy(),
             }
@@ -610,14 +610,14 @@ impl Conn {
 
         match expect {
             Some(e) if canned::expects_continue(&e) => {
-                if let Some(f) = handlers.check_continue.first() {
+                if let Some(f) = &handlers.check_continue {
                     f(req, res);
                 } else {
                     let _ = res.write_continue();
                     dispatch(&handlers, req, res);
                 }
             }
-            Some(_) => match handlers.check_expectation.first() {
+            Some(_) => match &handlers.check_expectation {
                 Some(f) => f(req, res),
                 None => {
                     res.set_status_code(417);

@@ -75,10 +75,11 @@ pub(crate) struct Handlers {
     pub connection: Vec<SocketListener>,
     pub close: Vec<Listener>,
     pub listening: Vec<Listener>,
-    pub check_continue: Vec<RequestListener>,
-    pub check_expectation: Vec<RequestListener>,
-    pub connect: Vec<TunnelListener>,
-    pub upgrade: Vec<TunnelListener>,
+    // events that hand something over have one owner: the last registered
+    pub check_continue: Option<RequestListener>,
+    pub check_expectation: Option<RequestListener>,
+    pub connect: Option<TunnelListener>,
+    pub upgrade: Option<TunnelListener>,
     pub client_error: Vec<ErrorListener>,
     pub timeout: Vec<OwnedSocketListener>,
 }
@@ -264,6 +265,13 @@ impl Server {
 
     /// The `request` listener: gets each request and its response. A request and its
     /// response can have only one owner, so a later `on_request` replaces the earlier one.
+    ///
+    /// **The event rule.** Node runs every listener of an event. Where an event hands over
+    /// something only one can own — a request and its response, or a socket — stdhttp keeps
+    /// one listener: the last registered (`on_request`, `on_check_continue`,
+    /// `on_check_expectation`, `on_connect`, `on_upgrade`, here and on
+    /// [`ClientRequest`](crate::ClientRequest)). Every other event runs all its listeners in
+    /// registration order.
     pub fn on_request(
         &self,
         f: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
@@ -272,57 +280,62 @@ impl Server {
     }
 
     /// A new connection was accepted (runs on its worker thread, before its first request).
+    /// All listeners run, in registration order.
     pub fn on_connection(&self, f: impl Fn(&Socket) + Send + Sync + 'static) -> &Self {
         self.update(|h| h.connection.push(Arc::new(f)))
     }
 
-    /// The server closed: it stopped listening and its last connection is gone.
+    /// The server closed: it stopped listening and its last connection is gone. All
+    /// listeners run, in registration order.
     pub fn on_close(&self, f: impl Fn() + Send + Sync + 'static) -> &Self {
         self.update(|h| h.close.push(Arc::new(f)))
     }
 
-    /// The server is bound (runs inside `listen`, before it returns).
+    /// The server is bound (runs inside `listen`, before it returns). All listeners run,
+    /// in registration order.
     pub fn on_listening(&self, f: impl Fn() + Send + Sync + 'static) -> &Self {
         self.update(|h| h.listening.push(Arc::new(f)))
     }
 
     /// A request with `Expect: 100-continue`. Without this listener the server writes
     /// `100 Continue` and emits `request`; with it, `request` is not emitted and the
-    /// listener decides (`res.write_continue()`, or a final status).
+    /// listener decides (`res.write_continue()`, or a final status). One owner: a later
+    /// call replaces the listener (see [`on_request`](Self::on_request)).
     pub fn on_check_continue(
         &self,
         f: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
     ) -> &Self {
-        self.update(|h| h.check_continue.insert(0, Arc::new(f)))
+        self.update(|h| h.check_continue = Some(Arc::new(f)))
     }
 
     /// A request with another `Expect` value. Without this listener the server answers
-    /// `417 Expectation Failed`.
+    /// `417 Expectation Failed`. One owner: a later call replaces the listener.
     pub fn on_check_expectation(
         &self,
         f: impl Fn(IncomingMessage, ServerResponse) + Send + Sync + 'static,
     ) -> &Self {
-        self.update(|h| h.check_expectation.insert(0, Arc::new(f)))
+        self.update(|h| h.check_expectation = Some(Arc::new(f)))
     }
 
     /// A CONNECT request: the listener gets the request, the socket (now its own) and the
     /// bytes that arrived after the head. Without this listener the connection is closed
-    /// with no bytes written, as Node.
+    /// with no bytes written, as Node. One owner: a later call replaces the listener.
     pub fn on_connect(
         &self,
         f: impl Fn(IncomingMessage, Socket, Vec<u8>) + Send + Sync + 'static,
     ) -> &Self {
-        self.update(|h| h.connect.insert(0, Arc::new(f)))
+        self.update(|h| h.connect = Some(Arc::new(f)))
     }
 
     /// A request asking to upgrade (`Connection: upgrade` + `Upgrade`): the listener gets
     /// the request, the socket and the bytes after the head. Without this listener the
-    /// request is served as a normal request, as Node.
+    /// request is served as a normal request, as Node. One owner: a later call replaces
+    /// the listener.
     pub fn on_upgrade(
         &self,
         f: impl Fn(IncomingMessage, Socket, Vec<u8>) + Send + Sync + 'static,
     ) -> &Self {
-        self.update(|h| h.upgrade.insert(0, Arc::new(f)))
+        self.update(|h| h.upgrade = Some(Arc::new(f)))
     }
 
     /// A client error (`HPE_*` parse errors, `ERR_HTTP_REQUEST_TIMEOUT`). Without a
