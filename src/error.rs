@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 use crate::parser::ParseError;
 
@@ -21,6 +22,7 @@ pub struct Error {
     message: String,
     parse: Option<ParseError>,
     io: Option<io::Error>,
+    raw_packet: Option<Arc<[u8]>>,
 }
 
 impl Error {
@@ -31,6 +33,7 @@ impl Error {
             message: message.into(),
             parse: None,
             io: None,
+            raw_packet: None,
         }
     }
 
@@ -59,6 +62,42 @@ impl Error {
     pub fn io_error(&self) -> Option<&io::Error> {
         self.io.as_ref()
     }
+
+    /// Node's `err.rawPacket`, on an `HPE_*` error from parsing received bytes (the
+    /// server's `clientError`, a client's response): the whole piece received by the read
+    /// in which parsing failed, which can hold bytes before the bad ones (an earlier
+    /// pipelined request). `None` for errors not found in received bytes (the peer closing
+    /// mid-message, `HPE_INVALID_EOF_STATE`; timeouts), as in Node.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::sync::mpsc;
+    ///
+    /// let server = stdhttp::Server::new();
+    /// let (tx, rx) = mpsc::channel();
+    /// let tx = std::sync::Mutex::new(tx);
+    /// server.on_client_error(move |err, socket| {
+    ///     let _ = tx.lock().unwrap().send((err.code().to_string(), err.raw_packet().map(<[u8]>::to_vec)));
+    ///     socket.destroy();
+    /// });
+    /// server.listen("127.0.0.1:0")?;
+    /// let Some(stdhttp::ServerAddress::Tcp(addr)) = server.address() else { unreachable!() };
+    /// std::net::TcpStream::connect(addr)?.write_all(b"G@T / HTTP/1.1\r\n\r\n")?;
+    /// let (code, raw) = rx.recv_timeout(std::time::Duration::from_secs(5))?;
+    /// assert_eq!(code, "HPE_INVALID_METHOD");
+    /// assert_eq!(raw.as_deref(), Some(&b"G@T / HTTP/1.1\r\n\r\n"[..]));
+    /// # let _ = server.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn raw_packet(&self) -> Option<&[u8]> {
+        self.raw_packet.as_deref()
+    }
+
+    /// The same error with `bytes` as its [`raw_packet`](Self::raw_packet).
+    pub(crate) fn with_raw_packet(mut self, bytes: &[u8]) -> Error {
+        self.raw_packet = Some(Arc::from(bytes));
+        self
+    }
 }
 
 impl Clone for Error {
@@ -73,6 +112,7 @@ impl Clone for Error {
                 .io
                 .as_ref()
                 .map(|e| io::Error::new(e.kind(), e.to_string())),
+            raw_packet: self.raw_packet.clone(),
         }
     }
 }
@@ -100,6 +140,7 @@ impl From<ParseError> for Error {
             message: format!("Parse Error: {}", e.reason()),
             parse: Some(e),
             io: None,
+            raw_packet: None,
         }
     }
 }
@@ -123,6 +164,7 @@ impl From<io::Error> for Error {
             message: e.to_string(),
             parse: None,
             io: Some(e),
+            raw_packet: None,
         }
     }
 }
