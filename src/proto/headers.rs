@@ -462,6 +462,17 @@ impl Headers {
     }
 
     /// An empty set whose [`add`](Self::add) folds repeated names by `folding`.
+    ///
+    /// ```
+    /// use stdhttp::proto::headers::{Folding, Headers};
+    ///
+    /// let mut h = Headers::with_folding(Folding::JoinDuplicates);
+    /// h.add("Location", "/a");
+    /// h.add("location", "/b");
+    /// assert_eq!(h.get_str("location"), Some("/a, /b"));
+    /// assert_eq!(h.folding(), Folding::JoinDuplicates);
+    /// assert_eq!(Headers::new().folding(), Folding::Node);
+    /// ```
     pub fn with_folding(folding: Folding) -> Self {
         Headers {
             entries: Vec::new(),
@@ -493,6 +504,19 @@ impl Headers {
 
     /// [`from_raw`](Self::from_raw) folding repeated names by `folding` (Node's
     /// `joinDuplicateHeaders` is [`Folding::JoinDuplicates`]).
+    ///
+    /// ```
+    /// use stdhttp::proto::headers::{FieldValue, Folding, Headers, RawHeaders};
+    ///
+    /// let raw: RawHeaders = [("ETag", "1"), ("etag", "2"), ("Cookie", "a"), ("cookie", "b")]
+    ///     .into_iter()
+    ///     .collect();
+    /// let joined = Headers::from_raw_with(&raw, 0, Folding::JoinDuplicates);
+    /// assert_eq!(joined.get_str("etag"), Some("1, 2"));
+    /// assert_eq!(joined.get_str("cookie"), Some("a; b"));
+    /// let distinct = Headers::from_raw_with(&raw, 0, Folding::Distinct);
+    /// assert_eq!(distinct.get("etag"), Some(&FieldValue::List(vec!["1".into(), "2".into()])));
+    /// ```
     pub fn from_raw_with(raw: &RawHeaders, max_count: usize, folding: Folding) -> Self {
         let take = if max_count == 0 { raw.len() } else { max_count };
         let mut headers = Headers::with_folding(folding);
