@@ -314,19 +314,17 @@ impl ServerResponse {
         K: AsRef<str>,
         V: Into<HeaderValue>,
     {
-        let mut links: Option<Vec<String>> = None;
+        let mut links: Vec<String> = Vec::new();
         let mut others: Vec<(K, String)> = Vec::new();
         for (name, value) in hints {
             let value: HeaderValue = value.into();
             if name.as_ref().eq_ignore_ascii_case("link") {
-                links
-                    .get_or_insert_with(Vec::new)
-                    .extend_from_slice(value.values());
+                links.extend_from_slice(value.values());
             } else {
                 others.push((name, value.values().join(",")));
             }
         }
-        let links: Vec<&str> = links.iter().flatten().map(String::as_str).collect();
+        let links: Vec<&str> = links.iter().map(String::as_str).collect();
         if links.is_empty() {
             return Ok(());
         }
