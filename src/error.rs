@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 use crate::parser::{ErrorCode, ParseError};
 
@@ -68,6 +69,9 @@ pub enum ErrorKind {
     InvalidProtocol,
     /// `ERR_INVALID_IP_ADDRESS`: A `local_address` that is not an IP address.
     InvalidIpAddress,
+    /// `ERR_INVALID_ARG_VALUE`: An argument of the right type with a wrong value (a
+    /// malformed early-hints link).
+    InvalidArgValue,
     /// `ERR_SERVER_ALREADY_LISTEN`: `listen` on a server that is listening.
     ServerAlreadyListen,
     /// `ERR_SERVER_NOT_RUNNING`: `close` on a server that is not listening.
@@ -105,6 +109,7 @@ impl ErrorKind {
             ErrorKind::InvalidUrl => "ERR_INVALID_URL",
             ErrorKind::InvalidProtocol => "ERR_INVALID_PROTOCOL",
             ErrorKind::InvalidIpAddress => "ERR_INVALID_IP_ADDRESS",
+            ErrorKind::InvalidArgValue => "ERR_INVALID_ARG_VALUE",
             ErrorKind::ServerAlreadyListen => "ERR_SERVER_ALREADY_LISTEN",
             ErrorKind::ServerNotRunning => "ERR_SERVER_NOT_RUNNING",
             ErrorKind::Hpe(code) => code.as_str(),
@@ -146,6 +151,7 @@ impl ErrorKind {
             "ERR_INVALID_URL" => ErrorKind::InvalidUrl,
             "ERR_INVALID_PROTOCOL" => ErrorKind::InvalidProtocol,
             "ERR_INVALID_IP_ADDRESS" => ErrorKind::InvalidIpAddress,
+            "ERR_INVALID_ARG_VALUE" => ErrorKind::InvalidArgValue,
             "ERR_SERVER_ALREADY_LISTEN" => ErrorKind::ServerAlreadyListen,
             "ERR_SERVER_NOT_RUNNING" => ErrorKind::ServerNotRunning,
             _ => return ErrorCode::from_code(code).map(ErrorKind::Hpe),
@@ -196,6 +202,7 @@ impl ErrorKind {
         ErrorKind::InvalidUrl,
         ErrorKind::InvalidProtocol,
         ErrorKind::InvalidIpAddress,
+        ErrorKind::InvalidArgValue,
         ErrorKind::ServerAlreadyListen,
         ErrorKind::ServerNotRunning,
     ];
@@ -225,6 +232,7 @@ pub struct Error {
     message: String,
     parse: Option<ParseError>,
     io: Option<io::Error>,
+    raw_packet: Option<Arc<[u8]>>,
 }
 
 impl Error {
@@ -235,6 +243,7 @@ impl Error {
             message: message.into(),
             parse: None,
             io: None,
+            raw_packet: None,
         }
     }
 
@@ -341,6 +350,42 @@ impl Error {
         };
         Error::new(ErrorKind::HostNotFound, message)
     }
+
+    /// Node's `err.rawPacket`, on an `HPE_*` error from parsing received bytes (the
+    /// server's `clientError`, a client's response): the whole piece received by the read
+    /// in which parsing failed, which can hold bytes before the bad ones (an earlier
+    /// pipelined request). `None` for errors not found in received bytes (the peer closing
+    /// mid-message, `HPE_INVALID_EOF_STATE`; timeouts), as in Node.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::sync::mpsc;
+    ///
+    /// let server = stdhttp::Server::new();
+    /// let (tx, rx) = mpsc::channel();
+    /// let tx = std::sync::Mutex::new(tx);
+    /// server.on_client_error(move |err, socket| {
+    ///     let _ = tx.lock().unwrap().send((err.code().to_string(), err.raw_packet().map(<[u8]>::to_vec)));
+    ///     socket.destroy();
+    /// });
+    /// server.listen("127.0.0.1:0")?;
+    /// let Some(stdhttp::ServerAddress::Tcp(addr)) = server.address() else { unreachable!() };
+    /// std::net::TcpStream::connect(addr)?.write_all(b"G@T / HTTP/1.1\r\n\r\n")?;
+    /// let (code, raw) = rx.recv_timeout(std::time::Duration::from_secs(5))?;
+    /// assert_eq!(code, "HPE_INVALID_METHOD");
+    /// assert_eq!(raw.as_deref(), Some(&b"G@T / HTTP/1.1\r\n\r\n"[..]));
+    /// # let _ = server.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn raw_packet(&self) -> Option<&[u8]> {
+        self.raw_packet.as_deref()
+    }
+
+    /// The same error with `bytes` as its [`raw_packet`](Self::raw_packet).
+    pub(crate) fn with_raw_packet(mut self, bytes: &[u8]) -> Error {
+        self.raw_packet = Some(Arc::from(bytes));
+        self
+    }
 }
 
 impl Clone for Error {
@@ -355,6 +400,7 @@ impl Clone for Error {
                 .io
                 .as_ref()
                 .map(|e| io::Error::new(e.kind(), e.to_string())),
+            raw_packet: self.raw_packet.clone(),
         }
     }
 }
@@ -382,6 +428,7 @@ impl From<ParseError> for Error {
             message: format!("Parse Error: {}", e.reason()),
             parse: Some(e),
             io: None,
+            raw_packet: None,
         }
     }
 }
@@ -393,6 +440,7 @@ impl From<io::Error> for Error {
             message: e.to_string(),
             parse: None,
             io: Some(e),
+            raw_packet: None,
         }
     }
 }

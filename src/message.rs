@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::net::Socket;
-use crate::proto::headers::{latin1, Headers, RawHeaders};
+use crate::proto::headers::{latin1, Folding, Headers, HeadersDistinct, RawHeaders};
 pub(crate) use crate::reader::*;
 use crate::{Error, ErrorKind};
 
@@ -54,11 +54,17 @@ pub struct IncomingMessage {
     head: HeadData,
     /// Node's merged view, built from the raw lines the first time it is asked for.
     headers: OnceLock<Headers>,
+    /// Node's `headersDistinct`, built the first time it is asked for.
+    headers_distinct: OnceLock<HeadersDistinct>,
+    /// How `headers` and `trailers` fold repeated names (Node's `joinDuplicateHeaders`).
+    folding: Folding,
     version: Cow<'static, str>,
     socket: Socket,
     body: Body,
     trailers: Headers,
     raw_trailers: RawHeaders,
+    /// Node's `trailersDistinct`, built the first time it is asked for once trailers came.
+    trailers_distinct: OnceLock<HeadersDistinct>,
     complete: bool,
     ended: bool,
     closed: bool,
@@ -111,12 +117,14 @@ fn version_text(v: (u8, u8)) -> Cow<'static, str> {
 
 impl IncomingMessage {
     /// A message whose body is read from `reader` (message number `seq`), or none when the
-    /// head says there is no body.
+    /// head says there is no body; its headers and trailers fold repeated names by
+    /// `folding`.
     pub(crate) fn new(
         head: HeadData,
         socket: Socket,
         reader: Option<(Arc<Mutex<Reader>>, u64)>,
         max_headers_count: usize,
+        folding: Folding,
     ) -> IncomingMessage {
         let mut head = head;
         if max_headers_count > 0 && head.raw_headers.len() > max_headers_count {
@@ -130,11 +138,14 @@ impl IncomingMessage {
         IncomingMessage {
             head,
             headers: OnceLock::new(),
+            headers_distinct: OnceLock::new(),
+            folding,
             version,
             socket,
             body,
             trailers: Headers::new(),
             raw_trailers: RawHeaders::new(),
+            trailers_distinct: OnceLock::new(),
             complete: false,
             ended: false,
             closed: false,
@@ -208,10 +219,40 @@ impl IncomingMessage {
         self.head.version.1
     }
 
-    /// Node's merged view: lower-case names, duplicates combined by Node's rules.
+    /// Node's merged view: lower-case names, duplicates combined by Node's rules (with the
+    /// server's [`set_join_duplicate_headers`](crate::Server::set_join_duplicate_headers)
+    /// or the request's
+    /// [`join_duplicate_headers`](crate::RequestOptions::join_duplicate_headers), every
+    /// repeated name but `set-cookie` is joined).
     pub fn headers(&self) -> &Headers {
         self.headers
-            .get_or_init(|| Headers::from_raw(&self.head.raw_headers, 0))
+            .get_or_init(|| Headers::from_raw_with(&self.head.raw_headers, 0, self.folding))
+    }
+
+    /// Node's `headersDistinct`: every header line's value, as a list per lower-cased name,
+    /// in order of first appearance, no name special (`content-type` sent twice has both
+    /// values, `cookie` lines are not joined).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    ///
+    /// let server = stdhttp::create_server(|req, mut res| {
+    ///     let accept = req.headers_distinct().get("accept").map(<[String]>::to_vec);
+    ///     res.end(format!("{accept:?}").as_bytes()).unwrap();
+    /// });
+    /// server.listen("127.0.0.1:0")?;
+    /// let Some(stdhttp::ServerAddress::Tcp(addr)) = server.address() else { unreachable!() };
+    /// let mut c = std::net::TcpStream::connect(addr)?;
+    /// c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nAccept: a\r\naccept: b\r\nConnection: close\r\n\r\n")?;
+    /// let mut answer = String::new();
+    /// c.read_to_string(&mut answer)?;
+    /// assert!(answer.ends_with(r#"Some(["a", "b"])"#));
+    /// # let _ = server.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn headers_distinct(&self) -> &HeadersDistinct {
+        self.headers_distinct
+            .get_or_init(|| HeadersDistinct::from_raw(&self.head.raw_headers, 0))
     }
 
     /// The header lines as received: case kept, duplicates kept, in order.
@@ -228,6 +269,33 @@ impl IncomingMessage {
     /// The trailer lines as received; empty until the body has been read to its end.
     pub fn raw_trailers(&self) -> &RawHeaders {
         &self.raw_trailers
+    }
+
+    /// Node's `trailersDistinct`: every trailer line's value, listed per lower-cased name
+    /// like [`headers_distinct`](Self::headers_distinct); empty until the body has been
+    /// read to its end.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    ///
+    /// let server = stdhttp::create_server(|mut req, mut res| {
+    ///     req.resume().unwrap();
+    ///     let tags = req.trailers_distinct().get("x-tag").map(<[String]>::to_vec);
+    ///     res.end(format!("{tags:?}").as_bytes()).unwrap();
+    /// });
+    /// server.listen("127.0.0.1:0")?;
+    /// let Some(stdhttp::ServerAddress::Tcp(addr)) = server.address() else { unreachable!() };
+    /// let mut c = std::net::TcpStream::connect(addr)?;
+    /// c.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\nX-Tag: a\r\nx-tag: b\r\n\r\n")?;
+    /// let mut answer = String::new();
+    /// c.read_to_string(&mut answer)?;
+    /// assert!(answer.ends_with(r#"Some(["a", "b"])"#));
+    /// # let _ = server.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trailers_distinct(&self) -> &HeadersDistinct {
+        self.trailers_distinct
+            .get_or_init(|| HeadersDistinct::from_raw(&self.raw_trailers, self.max_headers_count))
     }
 
     /// The connection this message arrived on.
@@ -392,8 +460,9 @@ impl IncomingMessage {
             timer.body_complete();
         }
         if let Some(raw) = trailers {
-            self.trailers = Headers::from_raw(&raw, self.max_headers_count);
+            self.trailers = Headers::from_raw_with(&raw, self.max_headers_count, self.folding);
             self.raw_trailers = raw;
+            self.trailers_distinct = OnceLock::new();
         }
         if !self.ended {
             self.ended = true;

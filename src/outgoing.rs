@@ -129,12 +129,17 @@ impl HeaderStore {
             .position(|e| e.lower.eq_ignore_ascii_case(name))
     }
 
-    /// Validate and set (replacing any value under the same name, in its slot).
-    pub fn set(&mut self, name: &str, value: HeaderValue) -> Result<(), Error> {
+    fn validate(name: &str, value: &HeaderValue) -> Result<(), Error> {
         encode::validate_header_name(name)?;
         for v in value.values() {
             encode::validate_header_value(name, v)?;
         }
+        Ok(())
+    }
+
+    /// Validate and set (replacing any value under the same name, in its slot).
+    pub fn set(&mut self, name: &str, value: HeaderValue) -> Result<(), Error> {
+        Self::validate(name, &value)?;
         match self.position(name) {
             Some(i) => {
                 let e = &mut self.entries[i];
@@ -147,6 +152,27 @@ impl HeaderStore {
                 value,
             }),
         }
+        Ok(())
+    }
+
+    /// Validate and add `value` after the values of `name` (Node's `appendHeader`): a
+    /// single value becomes a list; the name keeps the case it was first set with. An unset
+    /// name is [`set`](Self::set).
+    pub fn append(&mut self, name: &str, value: HeaderValue) -> Result<(), Error> {
+        Self::validate(name, &value)?;
+        let Some(i) = self.position(name) else {
+            return self.set(name, value);
+        };
+        let e = &mut self.entries[i];
+        let mut values = match std::mem::replace(&mut e.value, HeaderValue::List(Vec::new())) {
+            HeaderValue::One(s) => vec![s],
+            HeaderValue::List(v) => v,
+        };
+        match value {
+            HeaderValue::One(s) => values.push(s),
+            HeaderValue::List(v) => values.extend(v),
+        }
+        e.value = HeaderValue::List(values);
         Ok(())
     }
 
@@ -218,6 +244,34 @@ macro_rules! outgoing_methods {
             value: impl Into<$crate::HeaderValue>,
         ) -> Result<&mut Self, $crate::Error> {
             self.out.set_header(name, value.into())?;
+            Ok(self)
+        }
+
+        /// Add a value to a header (Node's `appendHeader`): an unset header is set; a set
+        /// one becomes a list of its values and the new ones (one line each when sent;
+        /// `Cookie` joined with `; `), keeping the case it was first set with. Errors as
+        /// [`set_header`](Self::set_header): `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`,
+        /// `ERR_HTTP_HEADERS_SENT` (`Cannot append headers after they are sent to the
+        /// client`).
+        ///
+        /// ```
+        /// use stdhttp::HeaderValue;
+        ///
+        /// let server = stdhttp::create_server(|_req, mut res| {
+        ///     res.append_header("Vary", "Accept").unwrap();
+        ///     assert_eq!(res.get_header("vary"), Some(&HeaderValue::from("Accept")));
+        ///     res.append_header("vary", "Origin").unwrap();
+        ///     assert_eq!(res.get_header("Vary"), Some(&HeaderValue::from(["Accept", "Origin"])));
+        ///     res.end(b"").unwrap();
+        /// });
+        /// # drop(server);
+        /// ```
+        pub fn append_header(
+            &mut self,
+            name: &str,
+            value: impl Into<$crate::HeaderValue>,
+        ) -> Result<&mut Self, $crate::Error> {
+            self.out.append_header(name, value.into())?;
             Ok(self)
         }
 
@@ -346,6 +400,13 @@ impl Outgoing {
             return Err(Error::headers_sent("set"));
         }
         self.headers.set(name, value)
+    }
+
+    pub fn append_header(&mut self, name: &str, value: HeaderValue) -> Result<(), Error> {
+        if self.head_generated {
+            return Err(Error::headers_sent("append"));
+        }
+        self.headers.append(name, value)
     }
 
     pub fn remove_header(&mut self, name: &str) -> Result<(), Error> {
@@ -629,6 +690,32 @@ mod tests {
         assert_eq!(
             buf,
             b"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nCookie: c=3; d=4\r\n"
+        );
+    }
+
+    #[test]
+    fn appending_turns_a_value_into_a_list_and_keeps_the_first_case() {
+        let mut h = HeaderStore::default();
+        h.append("X-New", "a".into()).unwrap();
+        assert_eq!(h.get("x-new"), Some(&HeaderValue::from("a")));
+        h.append("x-NEW", "b".into()).unwrap();
+        h.append("X-New", vec!["c", "d"].into()).unwrap();
+        assert_eq!(
+            h.get("x-new"),
+            Some(&HeaderValue::from(["a", "b", "c", "d"]))
+        );
+        h.append("X-Arr", vec!["p", "q"].into()).unwrap();
+        assert_eq!(h.get("x-arr"), Some(&HeaderValue::from(["p", "q"])));
+        assert_eq!(
+            h.append("X-New", "bad\n".into()).unwrap_err().code(),
+            "ERR_INVALID_CHAR"
+        );
+        assert_eq!(h.get("x-new").map(|v| v.values().len()), Some(4));
+        let mut buf = Vec::new();
+        h.render(&mut buf);
+        assert_eq!(
+            buf,
+            b"X-New: a\r\nX-New: b\r\nX-New: c\r\nX-New: d\r\nX-Arr: p\r\nX-Arr: q\r\n"
         );
     }
 

@@ -197,6 +197,9 @@ pub(crate) struct Reader {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// Where the bytes of the latest read begin in `buf` (they end at `end`): Node's
+    /// `rawPacket` of a parse error.
+    last_read: usize,
     eof: bool,
     /// When the current phase (headers, whole request, keep-alive idle) must be over.
     pub deadline: Option<Instant>,
@@ -231,6 +234,7 @@ impl Reader {
             buf: Vec::new(),
             start: 0,
             end: 0,
+            last_read: 0,
             eof: false,
             deadline: None,
             inactivity: None,
@@ -309,6 +313,7 @@ impl Reader {
                 }
                 Ok(n) => {
                     let was_full = self.end + n == self.buf.len();
+                    self.last_read = self.end;
                     self.end += n;
                     if was_full && self.buf.len() < MAX_READ {
                         // more is probably waiting: read bigger pieces from now on
@@ -355,9 +360,19 @@ impl Reader {
             }
             Err(e) => {
                 self.failed = true;
-                Err(ReadError::Parse(Error::from(e)))
+                Err(ReadError::Parse(self.parse_error(e)))
             }
         }
+    }
+
+    /// A parse error of the buffered bytes, carrying the latest read's bytes (Node's
+    /// `rawPacket`: the piece being parsed when it failed).
+    fn parse_error(&self, e: crate::parser::ParseError) -> Error {
+        let raw = self
+            .buf
+            .get(self.last_read.min(self.end)..self.end)
+            .unwrap_or_default();
+        Error::from(e).with_raw_packet(raw)
     }
 
     /// Wait for the next message's head. `Ok(None)` means the peer closed the connection
@@ -472,6 +487,7 @@ impl Reader {
                     return Ok(Some((0, false)));
                 }
                 Ok(n) => {
+                    self.last_read = self.end;
                     self.end += n;
                     return Ok(Some((n, n == room)));
                 }
@@ -537,7 +553,7 @@ impl Reader {
             .parser
             .execute(&self.buf[self.start..self.end], &mut sink)
         {
-            Err(e) => Some(Error::from(e)),
+            Err(e) => Some(self.parse_error(e)),
             Ok(_) => None,
         };
         self.failed = true;

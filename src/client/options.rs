@@ -37,6 +37,7 @@ use crate::net::Socket;
 use crate::proto::encode::{
     validate_header_name, validate_header_value, validate_method, validate_path,
 };
+use crate::proto::headers::Folding;
 use crate::Error;
 
 /// The port a request goes to when neither `port` nor `default_port` is given: the `http:`
@@ -104,6 +105,7 @@ pub struct RequestOptions {
     set_host: bool,
     default_port: u16,
     max_header_size: Option<usize>,
+    join_duplicate_headers: bool,
     create_connection: Option<CreateConnection>,
 }
 
@@ -157,6 +159,7 @@ impl RequestOptions {
             set_host: true,
             default_port: HTTP_DEFAULT_PORT,
             max_header_size: None,
+            join_duplicate_headers: false,
             create_connection: None,
         }
     }
@@ -299,6 +302,24 @@ impl RequestOptions {
         self
     }
 
+    /// Node's `joinDuplicateHeaders` (default false): when on, the response's
+    /// [`headers`](crate::IncomingMessage::headers) and
+    /// [`trailers`](crate::IncomingMessage::trailers) join every repeated name with
+    /// `", "`, the names Node otherwise keeps the first value of (`content-type`,
+    /// `location`, `etag`...) included; `set-cookie` stays a list and `cookie` joins with
+    /// `"; "`.
+    ///
+    /// ```
+    /// use stdhttp::RequestOptions;
+    /// let opts = RequestOptions::new().join_duplicate_headers(true);
+    /// assert!(opts.get_join_duplicate_headers());
+    /// assert!(!RequestOptions::new().get_join_duplicate_headers());
+    /// ```
+    pub fn join_duplicate_headers(mut self, join: bool) -> Self {
+        self.join_duplicate_headers = join;
+        self
+    }
+
     /// Node's `createConnection`: `f` opens the stream a new connection uses instead of a
     /// TCP or Unix connect (TLS over TCP, a pipe, an in-memory stream). The agent pools it
     /// like a TCP socket; a stream that cannot be peeked counts as quiet when it is reused.
@@ -405,6 +426,20 @@ impl RequestOptions {
     /// The `maxHeaderSize` option.
     pub fn get_max_header_size(&self) -> Option<usize> {
         self.max_header_size
+    }
+
+    /// The `joinDuplicateHeaders` option (default false).
+    pub fn get_join_duplicate_headers(&self) -> bool {
+        self.join_duplicate_headers
+    }
+
+    /// How the response's headers fold repeated names.
+    pub(crate) fn response_folding(&self) -> Folding {
+        if self.join_duplicate_headers {
+            Folding::JoinDuplicates
+        } else {
+            Folding::Node
+        }
     }
 
     // -----------------------------------------------------------------------------------------

@@ -388,7 +388,7 @@ impl ClientRequest {
             None => return,
         };
         let status = head.status;
-        let info = IncomingMessage::new(head, socket, None, 0);
+        let info = IncomingMessage::new(head, socket, None, 0, self.opts.response_folding());
         if status == 100 {
             for f in self.listeners.continue_.iter_mut() {
                 f();
@@ -549,6 +549,7 @@ impl ClientRequest {
             },
         };
         let upgraded = lock(&conn).parser.is_upgraded();
+        let folding = self.opts.response_folding();
         let Some(lease) = self.lease.take() else {
             return Err(hang_up());
         };
@@ -562,13 +563,13 @@ impl ClientRequest {
             };
             match listeners {
                 Some(f) => f(
-                    IncomingMessage::new(head.clone(), socket.clone(), None, 0),
+                    IncomingMessage::new(head.clone(), socket.clone(), None, 0, folding),
                     socket.clone(),
                     tunnel,
                 ),
                 None => socket.destroy(),
             }
-            let mut res = IncomingMessage::new(head, socket, None, 0);
+            let mut res = IncomingMessage::new(head, socket, None, 0, folding);
             res.mark_complete_if_bodiless();
             self.emit_response(&mut res);
             self.fire_close();
@@ -591,11 +592,11 @@ impl ClientRequest {
             let leftover = lock(&conn).leftover();
             agent.release_lease(&lease, keep_alive && leftover.is_none(), hint);
             late_error = leftover.flatten();
-            let mut res = IncomingMessage::new(head, socket, None, 0);
+            let mut res = IncomingMessage::new(head, socket, None, 0, folding);
             res.mark_complete_if_bodiless();
             res
         } else {
-            let mut res = IncomingMessage::new(head, socket, Some((conn.clone(), seq)), 0);
+            let mut res = IncomingMessage::new(head, socket, Some((conn.clone(), seq)), 0, folding);
             let mut errors = std::mem::take(&mut self.listeners.error);
             res.set_done_hook(Box::new(move |complete| {
                 let leftover = if complete {

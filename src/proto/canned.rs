@@ -20,6 +20,9 @@ use crate::ErrorKind;
 /// `100 Continue`, sent before a body the client waits to send.
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
+/// `102 Processing` (Node's `writeProcessing`): the request is being worked on.
+pub const PROCESSING: &[u8] = b"HTTP/1.1 102 Processing\r\n\r\n";
+
 /// The answer to a connection the server has no room for (workers and queue full).
 pub const SHED: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";

@@ -280,6 +280,123 @@ pub fn write_header(buf: &mut Vec<u8>, name: &str, value: &str) -> Result<(), Er
     Ok(())
 }
 
+/// Checks one `Link` value given to `writeEarlyHints` the way Node 20 does: a URI reference
+/// in `<...>`, then zero or more `; param` or `; param="value"` (no spaces in a param or a
+/// quoted value, no trailing `;`), and, beyond Node, every char allowed in a header value
+/// (Node lets CR and LF inside `<...>` through).
+///
+/// Errors: `ERR_INVALID_ARG_VALUE`, `The argument 'hints' must be an array or string of
+/// format "</styles.css>; rel=preload; as=style". Received '<value>'`; `ERR_INVALID_CHAR`.
+///
+/// ```
+/// use stdhttp::proto::encode::validate_link;
+///
+/// assert!(validate_link("</styles.css>; rel=preload; as=style").is_ok());
+/// assert!(validate_link(r#"</font.woff2>; rel=preload; as="font"; crossorigin"#).is_ok());
+/// assert_eq!(validate_link("/no-brackets").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+/// assert_eq!(validate_link("</a>; ").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+/// assert_eq!(validate_link("</a\r\n>").unwrap_err().code(), "ERR_INVALID_CHAR");
+/// ```
+pub fn validate_link(value: &str) -> Result<(), Error> {
+    if !is_link(value) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgValue,
+            format!(
+                "The argument 'hints' must be an array or string of format \
+                 \"</styles.css>; rel=preload; as=style\". Received '{}'",
+                value.escape_default()
+            ),
+        ));
+    }
+    validate_header_value("Link", value)
+}
+
+/// Node's `linkValueRegExp`: `^<[^>]*>(\s*;\s*[^;"\s]+(=(")?[^;"\s]*\1)?)*$`, where a
+/// param is a run of chars other than `;`, `"` and space, or such a run ending in `=`
+/// followed by a quoted run (JavaScript's `\s`, which includes U+00A0 and U+FEFF).
+fn is_link(value: &str) -> bool {
+    fn js_space(c: char) -> bool {
+        matches!(
+            c,
+            '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202f}'
+                    | '\u{205f}'
+                    | '\u{3000}'
+                    | '\u{feff}'
+        )
+    }
+    let plain = |c: char| c != ';' && c != '"' && !js_space(c);
+    let Some(rest) = value.strip_prefix('<') else {
+        return false;
+    };
+    let Some(close) = rest.find('>') else {
+        return false;
+    };
+    let mut rest = &rest[close + 1..];
+    while !rest.is_empty() {
+        let Some(after) = rest.trim_start_matches(js_space).strip_prefix(';') else {
+            return false;
+        };
+        let param = after.trim_start_matches(js_space);
+        let run = param.find(|c: char| !plain(c)).unwrap_or(param.len());
+        if run == 0 {
+            return false;
+        }
+        rest = &param[run..];
+        if let Some(quoted) = rest.strip_prefix('"') {
+            // only `name="value"`: the run is the name and its `=`
+            if run < 2 || !param[..run].ends_with('=') {
+                return false;
+            }
+            let inner = quoted.find(|c: char| !plain(c)).unwrap_or(quoted.len());
+            match quoted[inner..].strip_prefix('"') {
+                Some(next) => rest = next,
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Appends Node's `103 Early Hints` head: `Link: <links joined with ", ">`, then each of
+/// `headers` as `name: value`, then the blank line. Validates everything first
+/// ([`validate_link`], [`validate_header_name`], [`validate_header_value`]; Node checks
+/// only the links), so a failed call appends nothing.
+///
+/// ```
+/// use stdhttp::proto::encode::write_early_hints;
+///
+/// let mut buf = Vec::new();
+/// write_early_hints(&mut buf, &["</a.css>; rel=preload", "</b.js>; rel=preload"], &[("X-Id", "1")]).unwrap();
+/// assert_eq!(
+///     buf,
+///     b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload, </b.js>; rel=preload\r\nX-Id: 1\r\n\r\n"
+/// );
+/// ```
+pub fn write_early_hints(
+    buf: &mut Vec<u8>,
+    links: &[&str],
+    headers: &[(&str, &str)],
+) -> Result<(), Error> {
+    for link in links {
+        validate_link(link)?;
+    }
+    for (name, value) in headers {
+        validate_header_name(name)?;
+        validate_header_value(name, value)?;
+    }
+    write_status_line(buf, 103, "Early Hints")?;
+    put_field(buf, "Link", &links.join(", "));
+    for (name, value) in headers {
+        put_field(buf, name, value);
+    }
+    buf.extend_from_slice(CRLF);
+    Ok(())
+}
+
 /// Appends `Content-Length: <n>\r\n`.
 ///
 /// ```

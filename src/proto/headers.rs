@@ -14,6 +14,11 @@
 //!   - repeated `cookie` lines are joined with `"; "`;
 //!   - every other repeated name is joined with `", "`.
 //!
+//!   With Node's `joinDuplicateHeaders: true` ([`Folding::JoinDuplicates`]) the 18 names are
+//!   joined with `", "` too; `set-cookie` and `cookie` keep their rules.
+//! - [`HeadersDistinct`] is `message.headersDistinct`: one entry per lower-cased name, every
+//!   value kept, in order, as a list.
+//!
 //! The folding rule is written once, in this module, and nowhere else in the crate.
 //!
 //! ```
@@ -343,23 +348,57 @@ const FIRST_VALUE_WINS: [&str; 18] = [
     "user-agent",
 ];
 
+/// How a [`Headers`] folds a repeated name: Node's default, or Node's
+/// `joinDuplicateHeaders: true` (a server option, and a request option for the response).
+///
+/// ```
+/// use stdhttp::proto::headers::{Folding, Headers, RawHeaders};
+///
+/// let raw: RawHeaders = [("Content-Type", "text/a"), ("content-type", "text/b")]
+///     .into_iter()
+///     .collect();
+/// let node = Headers::from_raw(&raw, 0);
+/// assert_eq!(node.get_str("content-type"), Some("text/a"));
+/// let joined = Headers::from_raw_with(&raw, 0, Folding::JoinDuplicates);
+/// assert_eq!(joined.get_str("content-type"), Some("text/a, text/b"));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Folding {
+    /// Node's default: 18 names keep their first value, `set-cookie` is a list, `cookie`
+    /// joins with `"; "`, every other name with `", "` (see the [module docs](self)).
+    #[default]
+    Node,
+    /// `joinDuplicateHeaders: true`: the 18 first-value-wins names are joined with `", "`
+    /// like any other; `set-cookie` is still a list and `cookie` still joins with `"; "`.
+    JoinDuplicates,
+    /// Every value of every name kept as a list, in order (Node's `headersDistinct`; what
+    /// [`HeadersDistinct`] holds).
+    Distinct,
+}
+
 /// Node 20's rule for one header line named `name` (any case) with value `value`.
 ///
 /// `existing` is the value stored so far under that name, if any: it is updated in place and
 /// `None` is returned. Without one, the value to store is returned.
-fn fold(name: &str, existing: Option<&mut FieldValue>, value: &str) -> Option<FieldValue> {
-    let is_set_cookie = name.eq_ignore_ascii_case("set-cookie");
+fn fold(
+    folding: Folding,
+    name: &str,
+    existing: Option<&mut FieldValue>,
+    value: &str,
+) -> Option<FieldValue> {
+    let as_list = folding == Folding::Distinct || name.eq_ignore_ascii_case("set-cookie");
     match existing {
-        None if is_set_cookie => Some(FieldValue::List(vec![value.to_owned()])),
+        None if as_list => Some(FieldValue::List(vec![value.to_owned()])),
         None => Some(FieldValue::Single(value.to_owned())),
         Some(FieldValue::List(list)) => {
             list.push(value.to_owned());
             None
         }
         Some(FieldValue::Single(joined)) => {
-            if FIRST_VALUE_WINS
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(name))
+            if folding == Folding::Node
+                && FIRST_VALUE_WINS
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(name))
             {
                 return None;
             }
@@ -413,15 +452,38 @@ const INDEX_FROM: usize = 16;
 pub struct Headers {
     entries: Vec<(String, FieldValue)>,
     index: Option<NameIndex>,
+    folding: Folding,
 }
 
 impl Headers {
-    /// An empty set.
+    /// An empty set, folding by Node's default rule ([`Folding::Node`]).
     pub fn new() -> Self {
+        Headers::with_folding(Folding::Node)
+    }
+
+    /// An empty set whose [`add`](Self::add) folds repeated names by `folding`.
+    ///
+    /// ```
+    /// use stdhttp::proto::headers::{Folding, Headers};
+    ///
+    /// let mut h = Headers::with_folding(Folding::JoinDuplicates);
+    /// h.add("Location", "/a");
+    /// h.add("location", "/b");
+    /// assert_eq!(h.get_str("location"), Some("/a, /b"));
+    /// assert_eq!(h.folding(), Folding::JoinDuplicates);
+    /// assert_eq!(Headers::new().folding(), Folding::Node);
+    /// ```
+    pub fn with_folding(folding: Folding) -> Self {
         Headers {
             entries: Vec::new(),
             index: None,
+            folding,
         }
+    }
+
+    /// The rule [`add`](Self::add) folds repeated names by.
+    pub fn folding(&self) -> Folding {
+        self.folding
     }
 
     /// Node's `headers` for `raw`, built from its first `max_count` lines; later lines are
@@ -437,8 +499,27 @@ impl Headers {
     /// assert_eq!(Headers::from_raw(&raw, 1).len(), 1);
     /// ```
     pub fn from_raw(raw: &RawHeaders, max_count: usize) -> Self {
+        Headers::from_raw_with(raw, max_count, Folding::Node)
+    }
+
+    /// [`from_raw`](Self::from_raw) folding repeated names by `folding` (Node's
+    /// `joinDuplicateHeaders` is [`Folding::JoinDuplicates`]).
+    ///
+    /// ```
+    /// use stdhttp::proto::headers::{FieldValue, Folding, Headers, RawHeaders};
+    ///
+    /// let raw: RawHeaders = [("ETag", "1"), ("etag", "2"), ("Cookie", "a"), ("cookie", "b")]
+    ///     .into_iter()
+    ///     .collect();
+    /// let joined = Headers::from_raw_with(&raw, 0, Folding::JoinDuplicates);
+    /// assert_eq!(joined.get_str("etag"), Some("1, 2"));
+    /// assert_eq!(joined.get_str("cookie"), Some("a; b"));
+    /// let distinct = Headers::from_raw_with(&raw, 0, Folding::Distinct);
+    /// assert_eq!(distinct.get("etag"), Some(&FieldValue::List(vec!["1".into(), "2".into()])));
+    /// ```
+    pub fn from_raw_with(raw: &RawHeaders, max_count: usize, folding: Folding) -> Self {
         let take = if max_count == 0 { raw.len() } else { max_count };
-        let mut headers = Headers::new();
+        let mut headers = Headers::with_folding(folding);
         for (name, value) in raw.iter().take(take) {
             headers.add(name, value);
         }
@@ -446,16 +527,18 @@ impl Headers {
     }
 
     /// Adds one line named `name` (any case) with `value`, folding it into an earlier line of
-    /// the same name by Node's rules. The name is stored ASCII lower-cased.
+    /// the same name by this set's [`Folding`] (Node's rules unless built otherwise). The
+    /// name is stored ASCII lower-cased.
     pub fn add(&mut self, name: &str, value: &str) {
+        let folding = self.folding;
         match self.position(name) {
             Some(i) => {
                 if let Some((_, existing)) = self.entries.get_mut(i) {
-                    fold(name, Some(existing), value);
+                    fold(folding, name, Some(existing), value);
                 }
             }
             None => {
-                if let Some(new) = fold(name, None, value) {
+                if let Some(new) = fold(folding, name, None, value) {
                     self.insert_new(name, new);
                 }
             }
@@ -579,6 +662,111 @@ impl DoubleEndedIterator for Iter<'_> {
 
 impl ExactSizeIterator for Iter<'_> {}
 impl FusedIterator for Iter<'_> {}
+
+// ---------------------------------------------------------------------------------------------
+// HeadersDistinct
+
+/// `message.headersDistinct` (or `message.trailersDistinct`): one entry per lower-cased
+/// name, in order of each name's first appearance, holding **every** value of that name in
+/// arrival order. No name is special: `content-type` sent twice has two values, one
+/// `set-cookie` line is a one-element list, `cookie` lines are not joined. Node's
+/// `joinDuplicateHeaders` does not change it.
+///
+/// Lookups are ASCII case-insensitive. (Node's is a null-prototype object of arrays; a
+/// header named `__proto__` is kept, as there.)
+///
+/// ```
+/// use stdhttp::proto::headers::{HeadersDistinct, RawHeaders};
+///
+/// let raw: RawHeaders = [
+///     ("Host", "a"),
+///     ("Content-Type", "text/a"),
+///     ("content-type", "text/b"),
+///     ("Cookie", "x=1"),
+/// ]
+/// .into_iter()
+/// .collect();
+/// let d = HeadersDistinct::from_raw(&raw, 0);
+/// assert_eq!(d.get("CONTENT-TYPE"), Some(&["text/a".to_string(), "text/b".to_string()][..]));
+/// assert_eq!(d.get("host"), Some(&["a".to_string()][..]));
+/// let names: Vec<&str> = d.iter().map(|(name, _)| name).collect();
+/// assert_eq!(names, ["host", "content-type", "cookie"]);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct HeadersDistinct(Headers);
+
+impl HeadersDistinct {
+    /// Node's `headersDistinct` for the first `max_count` lines of `raw` (`0` = every line,
+    /// as [`Headers::from_raw`]).
+    pub fn from_raw(raw: &RawHeaders, max_count: usize) -> Self {
+        HeadersDistinct(Headers::from_raw_with(raw, max_count, Folding::Distinct))
+    }
+
+    /// Every value of `name` (ASCII case-insensitive), in arrival order; `None` when absent.
+    pub fn get(&self, name: &str) -> Option<&[String]> {
+        self.0.get(name).map(FieldValue::as_slice)
+    }
+
+    /// True when a line named `name` (ASCII case-insensitive) was received.
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains(name)
+    }
+
+    /// The number of distinct names.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are no names.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The entries as `(lower-cased name, every value)`, in order of first appearance.
+    pub fn iter(&self) -> DistinctIter<'_> {
+        DistinctIter(self.0.iter())
+    }
+}
+
+impl fmt::Debug for HeadersDistinct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a HeadersDistinct {
+    type Item = (&'a str, &'a [String]);
+    type IntoIter = DistinctIter<'a>;
+
+    fn into_iter(self) -> DistinctIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over the entries of a [`HeadersDistinct`], as `(lower-cased name, values)`.
+#[derive(Clone, Debug)]
+pub struct DistinctIter<'a>(Iter<'a>);
+
+impl<'a> Iterator for DistinctIter<'a> {
+    type Item = (&'a str, &'a [String]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(n, v)| (n, v.as_slice()))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for DistinctIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(n, v)| (n, v.as_slice()))
+    }
+}
+
+impl ExactSizeIterator for DistinctIter<'_> {}
+impl FusedIterator for DistinctIter<'_> {}
 
 /// Case-insensitive hash of each name → the position of the first name with that hash.
 ///
@@ -820,6 +1008,69 @@ mod tests {
         assert_eq!(single.to_vec(), ["x"]);
         assert_eq!(single, "x");
         assert_ne!(list, "a");
+    }
+
+    #[test]
+    fn joining_duplicates_joins_the_first_value_wins_names_only() {
+        for name in FIRST_VALUE_WINS {
+            let mut h = Headers::with_folding(Folding::JoinDuplicates);
+            h.add(name, "a");
+            h.add(&name.to_ascii_uppercase(), "b");
+            assert_eq!(h.get_str(name), Some("a, b"), "{name}");
+        }
+        let raw: RawHeaders = [
+            ("Set-Cookie", "s=1"),
+            ("Cookie", "c=1"),
+            ("cookie", "c=2"),
+            ("X-A", "1"),
+            ("x-a", "2"),
+        ]
+        .into_iter()
+        .collect();
+        let h = Headers::from_raw_with(&raw, 0, Folding::JoinDuplicates);
+        assert_eq!(h.folding(), Folding::JoinDuplicates);
+        assert_eq!(
+            h.get("set-cookie"),
+            Some(&FieldValue::List(vec!["s=1".into()]))
+        );
+        assert_eq!(h.get_str("cookie"), Some("c=1; c=2"));
+        assert_eq!(h.get_str("x-a"), Some("1, 2"));
+    }
+
+    #[test]
+    fn distinct_keeps_every_value_of_every_name_as_a_list() {
+        let raw: RawHeaders = [
+            ("Host", "a"),
+            ("HOST", "b"),
+            ("Cookie", "c=1"),
+            ("cookie", "c=2"),
+            ("X-One", "1"),
+            ("Set-Cookie", "s"),
+        ]
+        .into_iter()
+        .collect();
+        let d = HeadersDistinct::from_raw(&raw, 0);
+        let all: Vec<(&str, Vec<&str>)> = d
+            .iter()
+            .map(|(n, v)| (n, v.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            all,
+            [
+                ("host", vec!["a", "b"]),
+                ("cookie", vec!["c=1", "c=2"]),
+                ("x-one", vec!["1"]),
+                ("set-cookie", vec!["s"]),
+            ]
+        );
+        assert!(d.contains("X-ONE") && !d.contains("x-two"));
+        assert_eq!(d.len(), 4);
+        assert_eq!(HeadersDistinct::from_raw(&raw, 1).len(), 1);
+        assert!(HeadersDistinct::default().is_empty());
+        assert_eq!(
+            format!("{:?}", HeadersDistinct::from_raw(&raw, 1)),
+            r#"{"host": ["a"]}"#
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! and 0 means none.
 #![forbid(unsafe_code)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::conn_state::lock;
@@ -58,6 +58,8 @@ pub(crate) struct Config {
     pub max_headers_count: AtomicU64,
     pub drain_limit: AtomicU64,
     pub max_body_size: AtomicU64,
+    pub join_duplicate_headers: AtomicBool,
+    pub reject_non_standard_body_writes: AtomicBool,
     pub pool: Mutex<PoolConfig>,
     pub wait_model: Mutex<WaitModel>,
 }
@@ -116,7 +118,56 @@ macro_rules! setting {
     };
 }
 
+/// [`setting!`] for an on/off setting (Node's boolean `createServer` options).
+macro_rules! flag {
+    ($(#[$doc:meta])* $get:ident, $set:ident) => {
+        $(#[$doc])*
+        pub fn $get(&self) -> bool {
+            self.inner.config.$get.load(Ordering::Relaxed)
+        }
+        /// Set the value read by [`Server::
+        #[doc = stringify!($get)]
+        /// `] (applies to connections accepted afterwards).
+        pub fn $set(&self, value: bool) -> &Self {
+            self.inner.config.$get.store(value, Ordering::Relaxed);
+            self
+        }
+    };
+}
+
 impl Server {
+    flag!(
+        /// Node's `joinDuplicateHeaders` (default false): when on, a request's
+        /// [`headers`](crate::IncomingMessage::headers) and
+        /// [`trailers`](crate::IncomingMessage::trailers) join every repeated name with
+        /// `", "`, the names Node otherwise keeps the first value of (`content-type`,
+        /// `host`, `user-agent`...) included; `set-cookie` stays a list and `cookie` joins
+        /// with `"; "`.
+        ///
+        /// ```
+        /// let server = stdhttp::Server::new();
+        /// assert!(!server.join_duplicate_headers());
+        /// server.set_join_duplicate_headers(true);
+        /// assert!(server.join_duplicate_headers());
+        /// ```
+        join_duplicate_headers, set_join_duplicate_headers
+    );
+    flag!(
+        /// Node's `rejectNonStandardBodyWrites` (default false): when on, writing body bytes
+        /// to a response that cannot have a body (to a HEAD request, or with status 1xx,
+        /// 204 or 304) fails with `ERR_HTTP_BODY_NOT_ALLOWED` instead of dropping them:
+        /// [`write`](crate::ServerResponse::write) (even of nothing) and
+        /// [`end`](crate::ServerResponse::end) with data fail, after generating the head
+        /// (as Node); `end` with no data still ends the response.
+        ///
+        /// ```
+        /// let server = stdhttp::Server::new();
+        /// assert!(!server.reject_non_standard_body_writes());
+        /// server.set_reject_non_standard_body_writes(true);
+        /// assert!(server.reject_non_standard_body_writes());
+        /// ```
+        reject_non_standard_body_writes, set_reject_non_standard_body_writes
+    );
     setting!(
         /// The socket inactivity timeout, in ms; 0 = no timeout. Default [`DEFAULT_TIMEOUT_MS`].
         timeout, set_timeout_ms, timeout, u64

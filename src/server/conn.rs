@@ -15,7 +15,7 @@ use crate::message::{HeadData, HeadPolicy, IncomingMessage, Poll, ReadError, Rea
 use crate::net::Socket;
 use crate::parser::{BodyFraming, Kind, Limits};
 use crate::proto::canned::{self, Refusal};
-use crate::proto::headers::list_has_token;
+use crate::proto::headers::{list_has_token, Folding};
 use crate::{Error, ErrorKind};
 
 fn request_timeout_error() -> Error {
@@ -72,6 +72,8 @@ struct Settings {
     max_headers_count: usize,
     drain_limit: u64,
     max_body_size: u64,
+    folding: Folding,
+    reject_body_writes: bool,
 }
 
 /// Where a connection is in its life. A connection is served in exchanges: it waits for a
@@ -191,6 +193,12 @@ impl Conn {
             max_headers_count: c.max_headers_count.load(Ordering::Relaxed) as usize,
             drain_limit: c.drain_limit.load(Ordering::Relaxed),
             max_body_size: c.max_body_size.load(Ordering::Relaxed),
+            folding: if c.join_duplicate_headers.load(Ordering::Relaxed) {
+                Folding::JoinDuplicates
+            } else {
+                Folding::Node
+            },
+            reject_body_writes: c.reject_non_standard_body_writes.load(Ordering::Relaxed),
         };
         let limits = Limits {
             max_header_size: c.max_header_size.load(Ordering::Relaxed) as usize,
@@ -521,7 +529,8 @@ impl Conn {
             } else {
                 &handlers.upgrade
             };
-            let req = IncomingMessage::new(head, socket.clone(), None, s.max_headers_count);
+            let req =
+                IncomingMessage::new(head, socket.clone(), None, s.max_headers_count, s.folding);
             match listeners {
                 Some(f) => f(req, socket.clone(), tunnel),
                 None => socket.destroy(),
@@ -594,6 +603,7 @@ impl Conn {
             keep_alive_secs: (s.keep_alive_timeout > 0).then_some(s.keep_alive_timeout / 1000),
             keep_alive_max: (s.max_requests > 0)
                 .then(|| s.max_requests.min(u32::MAX as u64) as u32),
+            reject_body_writes: s.reject_body_writes,
         };
         let body_done = lock(&reader).body_complete();
         let has_body = !body_done;
@@ -602,6 +612,7 @@ impl Conn {
             socket.clone(),
             has_body.then(|| (reader.clone(), seq)),
             s.max_headers_count,
+            s.folding,
         );
         // Node: `req.complete` turns true at the body's end, a bodiless request's too
         req.set_timer(self.request_timer.clone());

@@ -236,6 +236,8 @@ impl Server {
                     max_headers_count: AtomicU64::new(DEFAULT_MAX_HEADERS_COUNT as u64),
                     drain_limit: AtomicU64::new(DEFAULT_DRAIN_LIMIT),
                     max_body_size: AtomicU64::new(DEFAULT_MAX_BODY_SIZE),
+                    join_duplicate_headers: AtomicBool::new(false),
+                    reject_non_standard_body_writes: AtomicBool::new(false),
                     wait_model: Mutex::new(WaitModel::from_env()),
                     pool: Mutex::new(PoolConfig {
                         min_threads: DEFAULT_MIN_THREADS,

@@ -11,8 +11,9 @@ use super::conn::CloseReason;
 use super::conn_state::ConnState;
 use crate::net::Socket;
 use crate::outgoing::{HeaderValue, Outgoing};
+use crate::proto::canned;
 use crate::proto::encode::{self, CRLF};
-use crate::proto::framing::{self, ConnectionHeader, ResponseConnection};
+use crate::proto::framing::{self, BodyFraming, ConnectionHeader, ResponseConnection};
 use crate::{Error, ErrorKind};
 
 /// A callback for [`ServerResponse::set_timeout`].
@@ -35,6 +36,8 @@ pub(crate) struct RequestInfo {
     pub keep_alive_secs: Option<u64>,
     /// `Keep-Alive: ..., max=` (the server's `max_requests_per_socket`, when set).
     pub keep_alive_max: Option<u32>,
+    /// The server's `reject_non_standard_body_writes`.
+    pub reject_body_writes: bool,
 }
 
 thread_local! {
@@ -233,9 +236,106 @@ impl ServerResponse {
     /// Send `HTTP/1.1 100 Continue` now (for a request that sent `Expect: 100-continue`).
     pub fn write_continue(&mut self) -> Result<(), Error> {
         self.continue_sent = true;
+        self.write_interim(canned::CONTINUE)
+    }
+
+    /// Send `HTTP/1.1 102 Processing` now (Node's `writeProcessing`): tells the client the
+    /// request is being worked on. Like every interim response it goes to the socket at
+    /// once, ahead of anything buffered, and does not count as the head
+    /// ([`headers_sent`](Self::headers_sent) stays false).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    ///
+    /// let server = stdhttp::create_server(|_req, mut res| {
+    ///     res.write_processing().unwrap();
+    ///     res.end(b"done").unwrap();
+    /// });
+    /// server.listen("127.0.0.1:0")?;
+    /// let Some(stdhttp::ServerAddress::Tcp(addr)) = server.address() else { unreachable!() };
+    /// let mut c = std::net::TcpStream::connect(addr)?;
+    /// c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut answer = String::new();
+    /// c.read_to_string(&mut answer)?;
+    /// assert!(answer.starts_with("HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n"));
+    /// # let _ = server.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_processing(&mut self) -> Result<(), Error> {
+        self.write_interim(canned::PROCESSING)
+    }
+
+    /// Send a `103 Early Hints` response now (Node's `writeEarlyHints(hints)`), so the
+    /// client can start fetching what the final response will link to. `hints` is Node's
+    /// object as pairs: the `link` entry (a string or a list of them, each like
+    /// `</style.css>; rel=preload; as=style`) becomes one `Link:` line, a list joined with
+    /// `", "`; every other entry becomes a `name: value` line after it (a list joined with
+    /// `","`, as Node writes an array). Without a `link` entry, or with an empty list,
+    /// nothing is sent, as in Node. Like [`write_processing`](Self::write_processing) it goes
+    /// out at once and does not count as the head.
+    ///
+    /// Errors: `ERR_INVALID_ARG_VALUE` for a link not of that format (Node's check);
+    /// beyond Node, which writes the other entries unchecked, `ERR_INVALID_HTTP_TOKEN` and
+    /// `ERR_INVALID_CHAR` for a bad name or value (no CR/LF injection). The `link` name is
+    /// matched in any case (Node only sees a lower-case `link` key).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use stdhttp::HeaderValue;
+    ///
+    /// let server = stdhttp::create_server(|_req, mut res| {
+    ///     let links = HeaderValue::from(["</a.css>; rel=preload; as=style", "</b.js>; rel=preload; as=script"]);
+    ///     res.write_early_hints([("link", links), ("x-trace", "7".into())]).unwrap();
+    ///     res.end(b"page").unwrap();
+    /// });
+    /// server.listen("127.0.0.1:0")?;
+    /// let Some(stdhttp::ServerAddress::Tcp(addr)) = server.address() else { unreachable!() };
+    /// let mut c = std::net::TcpStream::connect(addr)?;
+    /// c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut answer = String::new();
+    /// c.read_to_string(&mut answer)?;
+    /// assert!(answer.starts_with(
+    ///     "HTTP/1.1 103 Early Hints\r\n\
+    ///      Link: </a.css>; rel=preload; as=style, </b.js>; rel=preload; as=script\r\n\
+    ///      x-trace: 7\r\n\r\nHTTP/1.1 200 OK\r\n"
+    /// ));
+    /// # let _ = server.close();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_early_hints<K, V, I>(&mut self, hints: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<HeaderValue>,
+    {
+        let mut links: Vec<String> = Vec::new();
+        let mut others: Vec<(K, String)> = Vec::new();
+        for (name, value) in hints {
+            let value: HeaderValue = value.into();
+            if name.as_ref().eq_ignore_ascii_case("link") {
+                links.extend_from_slice(value.values());
+            } else {
+                others.push((name, value.values().join(",")));
+            }
+        }
+        let links: Vec<&str> = links.iter().map(String::as_str).collect();
+        if links.is_empty() {
+            return Ok(());
+        }
+        let others: Vec<(&str, &str)> = others
+            .iter()
+            .map(|(n, v)| (n.as_ref(), v.as_str()))
+            .collect();
+        let mut head = Vec::with_capacity(128);
+        encode::write_early_hints(&mut head, &links, &others)?;
+        self.write_interim(&head)
+    }
+
+    /// An interim (1xx) response goes to the socket now, before the final head.
+    fn write_interim(&mut self, head: &[u8]) -> Result<(), Error> {
         self.out
             .socket
-            .write_all_vectored(&[crate::proto::canned::CONTINUE])
+            .write_all_vectored(&[head])
             .map_err(Error::from)
     }
 
@@ -326,7 +426,20 @@ impl ServerResponse {
         }
         self.ensure_head()?;
         self.mark_started();
+        self.check_body_allowed()?;
         self.out.write_body(data)
+    }
+
+    /// With the server's `reject_non_standard_body_writes`, body bytes for a response that
+    /// has no body are an error (Node's `ERR_HTTP_BODY_NOT_ALLOWED`), not dropped.
+    fn check_body_allowed(&self) -> Result<(), Error> {
+        if self.req.reject_body_writes && self.out.framing == BodyFraming::None {
+            return Err(Error::new(
+                ErrorKind::BodyNotAllowed,
+                "Adding content for this request method or response status is not allowed.",
+            ));
+        }
+        Ok(())
     }
 
     /// Generate and send the head now.
@@ -347,6 +460,9 @@ impl ServerResponse {
             self.generate_head(Some(data.len() as u64))?;
         }
         self.mark_started();
+        if !data.is_empty() {
+            self.check_body_allowed()?;
+        }
         let r = self.out.end(data);
         self.complete();
         r
