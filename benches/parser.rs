@@ -148,10 +148,7 @@ fn dripped_head(c: &mut Criterion) {
         input.extend_from_slice(b"\r\n");
         let mut g = c.benchmark_group(format!("dripped_head/{kib}KiB"));
         g.throughput(Throughput::Bytes(input.len() as u64));
-        let limits = Limits {
-            max_header_size: 64 * 1024,
-            ..Limits::default()
-        };
+        let limits = Limits::default().max_header_size(64 * 1024);
         let mut parser = Parser::new(Kind::Request, limits);
         g.bench_function("stdhttp", |b| {
             b.iter(|| {

@@ -302,7 +302,16 @@ macro_rules! outgoing_methods {
 
         /// Add trailers, sent after a chunked body (silently dropped otherwise, as Node).
         /// Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`.
-        pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), $crate::Error> {
+        pub fn add_trailers<I, K, V>(&mut self, trailers: I) -> Result<(), $crate::Error>
+        where
+            I: IntoIterator<Item = (K, V)>,
+            K: AsRef<str>,
+            V: AsRef<str>,
+        {
+            let trailers: Vec<(String, String)> = trailers
+                .into_iter()
+                .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+                .collect();
             self.out.add_trailers(trailers)
         }
 
@@ -524,13 +533,12 @@ impl Outgoing {
     }
 
     /// Validate and keep trailers for the end of a chunked body.
-    pub fn add_trailers(&mut self, trailers: &[(&str, &str)]) -> Result<(), Error> {
-        for (n, v) in trailers {
+    pub fn add_trailers(&mut self, trailers: Vec<(String, String)>) -> Result<(), Error> {
+        for (n, v) in &trailers {
             encode::validate_trailer_name(n)?;
             encode::validate_trailer_value(n, v)?;
         }
-        self.trailers
-            .extend(trailers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        self.trailers.extend(trailers);
         Ok(())
     }
 

@@ -14,7 +14,7 @@ fn opts(port: u16) -> RequestOptions {
     RequestOptions::new()
         .host("127.0.0.1")
         .port(port)
-        .agent(AgentChoice::None)
+        .agent(AgentChoice::Unpooled)
 }
 
 #[test]

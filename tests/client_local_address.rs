@@ -25,7 +25,7 @@ fn requests_leave_from_the_local_address_given() {
         .hostname("127.0.0.1")
         .port(port)
         .local_address("127.0.0.2")
-        .agent(AgentChoice::None);
+        .agent(AgentChoice::Unpooled);
     let mut res = stdhttp::get(opts).unwrap();
     assert_eq!(res.text().unwrap(), "ok");
     assert_eq!(
@@ -42,7 +42,7 @@ fn a_local_address_that_is_not_an_ip_is_refused() {
         .hostname("127.0.0.1")
         .port(9)
         .local_address("not-an-ip")
-        .agent(AgentChoice::None);
+        .agent(AgentChoice::Unpooled);
     let err = stdhttp::request(opts).unwrap_err();
     assert_eq!(err.code(), "ERR_INVALID_IP_ADDRESS");
 }

@@ -20,7 +20,7 @@ fn opts(n: &NodeServer) -> RequestOptions {
     RequestOptions::new()
         .host("127.0.0.1")
         .port(n.port)
-        .agent(AgentChoice::None)
+        .agent(AgentChoice::Unpooled)
 }
 
 fn echo(res: &mut stdhttp::IncomingMessage) -> Json {
@@ -44,7 +44,7 @@ fn node_sees_our_get_as_sent() {
     let url = format!("http://u:p@127.0.0.1:{}/a/b?c=1#frag", n.port);
     let o = RequestOptions::from_url(&url)
         .unwrap()
-        .agent(AgentChoice::None)
+        .agent(AgentChoice::Unpooled)
         .header("X-Test", "1");
     let mut res = stdhttp::get(o).unwrap();
     assert_eq!(res.status_code(), 200);

@@ -45,7 +45,7 @@ fn socket_keep_alive_runs_a_tcp_keep_alive_timer_with_the_delay_asked_for() {
     let opts = RequestOptions::new()
         .hostname("127.0.0.1")
         .port(port)
-        .agent(AgentChoice::None);
+        .agent(AgentChoice::Unpooled);
     let req = stdhttp::request(opts).unwrap();
     let local = req.socket().and_then(|s| s.local_port()).unwrap();
     assert_eq!(tcp_timer(local).map(|t| t.0), Some(0), "no timer before");

@@ -133,7 +133,7 @@ fn lower_case_method_is_upper_cased_and_unknown_tokens_pass() {
     let got = wire(|p| local(p).method("post").path("/p"), end(b"abc"));
     assert!(got.starts_with("POST /p HTTP/1.1\r\n"), "{got:?}");
     let got = wire(
-        |p| local(p).method("FOO").agent(AgentChoice::None),
+        |p| local(p).method("FOO").agent(AgentChoice::Unpooled),
         end(b""),
     );
     assert_eq!(
@@ -150,7 +150,7 @@ fn header_order_user_headers_host_authorization_connection_length() {
                 .method("post")
                 .path("/p")
                 .auth("a:b")
-                .agent(AgentChoice::None)
+                .agent(AgentChoice::Unpooled)
                 .header("X-A", "1")
                 .header("x-b", "2")
         },
@@ -165,7 +165,7 @@ fn header_order_user_headers_host_authorization_connection_length() {
 #[test]
 fn headers_set_on_the_request_come_after_host_as_in_node() {
     let got = wire(
-        |p| local(p).agent(AgentChoice::None),
+        |p| local(p).agent(AgentChoice::Unpooled),
         |mut r| {
             r.set_header("X-One", "1").unwrap();
             r.set_header("X-Two", vec!["a", "b"]).unwrap();
@@ -181,7 +181,12 @@ fn headers_set_on_the_request_come_after_host_as_in_node() {
 #[test]
 fn host_and_authorization_are_request_headers() {
     let server = capture_server();
-    let mut req = request(local(server.port()).auth("a:b").agent(AgentChoice::None)).unwrap();
+    let mut req = request(
+        local(server.port())
+            .auth("a:b")
+            .agent(AgentChoice::Unpooled),
+    )
+    .unwrap();
     let host = format!("127.0.0.1:{}", server.port());
     assert_eq!(
         req.get_header("host").and_then(|v| v.as_str()),
@@ -206,7 +211,7 @@ fn user_host_header_wins_and_keeps_its_case() {
     let got = wire(
         |p| {
             local(p)
-                .agent(AgentChoice::None)
+                .agent(AgentChoice::Unpooled)
                 .header("host", "example.com")
                 .header("X-Z", "z")
         },
@@ -221,7 +226,7 @@ fn user_host_header_wins_and_keeps_its_case() {
 #[test]
 fn set_host_false_sends_no_host() {
     let got = wire(
-        |p| local(p).set_host(false).agent(AgentChoice::None),
+        |p| local(p).set_host(false).agent(AgentChoice::Unpooled),
         end(b""),
     );
     assert_eq!(got, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
@@ -230,7 +235,7 @@ fn set_host_false_sends_no_host() {
 #[test]
 fn host_omits_the_port_when_it_is_the_default_port() {
     let got = wire(
-        |p| local(p).default_port(p).agent(AgentChoice::None),
+        |p| local(p).default_port(p).agent(AgentChoice::Unpooled),
         end(b""),
     );
     assert_eq!(
@@ -268,7 +273,7 @@ fn ipv6_host_is_bracketed() {
     let opts = RequestOptions::new()
         .hostname("::1")
         .port(port)
-        .agent(AgentChoice::None);
+        .agent(AgentChoice::Unpooled);
     let mut res = stdhttp::get(opts).unwrap();
     assert_eq!(res.text().unwrap(), "ok");
     let got = t.join().unwrap();
@@ -291,7 +296,10 @@ fn with_agent(o: AgentOptions) -> impl FnOnce(u16) -> RequestOptions {
 #[test]
 fn connection_close_without_agent_and_for_the_default_agent_options() {
     let close = "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n";
-    assert_eq!(wire(|p| local(p).agent(AgentChoice::None), end(b"")), close);
+    assert_eq!(
+        wire(|p| local(p).agent(AgentChoice::Unpooled), end(b"")),
+        close
+    );
     assert_eq!(wire(with_agent(AgentOptions::default()), end(b"")), close);
     // the global agent has the seed defaults (keep-alive off, unlimited sockets)
     assert_eq!(wire(local, end(b"")), close);
@@ -320,7 +328,7 @@ fn user_connection_header_is_sent_as_is() {
 }
 
 fn no_agent(method: &'static str) -> impl FnOnce(u16) -> RequestOptions {
-    move |p| local(p).method(method).agent(AgentChoice::None)
+    move |p| local(p).method(method).agent(AgentChoice::Unpooled)
 }
 
 /// Node sends these bodies with no framing header (a server keeping the connection would
@@ -484,7 +492,7 @@ fn chunked_trailers_go_after_the_last_chunk() {
     let got = wire(no_agent("POST"), |mut r| {
         r.set_header("Trailer", "X-Sum").unwrap();
         r.write(b"ab").unwrap();
-        r.add_trailers(&[("X-Sum", "3")]).unwrap();
+        r.add_trailers([("X-Sum", "3")]).unwrap();
         r.end(b"")
     });
     assert!(

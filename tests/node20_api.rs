@@ -207,7 +207,7 @@ fn response_views(join: bool) -> [Entries; 2] {
     let raw = RawServer::answering(DUPLICATE_RESPONSE);
     let opts = stdhttp::RequestOptions::from_url(&raw.url("/"))
         .unwrap()
-        .agent(stdhttp::AgentChoice::None)
+        .agent(stdhttp::AgentChoice::Unpooled)
         .join_duplicate_headers(join);
     let res = stdhttp::get(opts).unwrap();
     [
@@ -502,7 +502,7 @@ fn client_request_append_header_sends_each_value_and_fails_once_sent() {
     let raw = RawServer::answering(b"HTTP/1.1 204 No Content\r\n\r\n");
     let opts = stdhttp::RequestOptions::from_url(&raw.url("/"))
         .unwrap()
-        .agent(stdhttp::AgentChoice::None);
+        .agent(stdhttp::AgentChoice::Unpooled);
     let mut req = stdhttp::request(opts).unwrap();
     req.append_header("X-C", "1").unwrap();
     req.append_header("x-c", "2").unwrap();
@@ -687,7 +687,7 @@ fn a_client_response_parse_error_carries_its_raw_packet() {
     let raw = RawServer::answering(bad);
     let opts = stdhttp::RequestOptions::from_url(&raw.url("/"))
         .unwrap()
-        .agent(stdhttp::AgentChoice::None);
+        .agent(stdhttp::AgentChoice::Unpooled);
     let err = stdhttp::get(opts).unwrap_err();
     assert_eq!(err.code(), "HPE_INVALID_HEADER_TOKEN");
     assert_eq!(err.raw_packet(), Some(&bad[..]));

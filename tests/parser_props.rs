@@ -98,7 +98,7 @@ proptest! {
         kind in kind(),
         limit in 0usize..64,
     ) {
-        let limits = Limits { max_header_size: limit, max_headers_count: limit / 8, max_chunk_extensions: limit };
+        let limits = Limits::default().max_header_size(limit).max_headers_count(limit / 8).max_chunk_extensions(limit);
         let mut p = Parser::new(kind, limits);
         for c in &chunks {
             match p.execute(c, &mut Nothing) {
@@ -132,7 +132,7 @@ proptest! {
             s.into_bytes()
         };
         let counted: usize = names.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>() + 1;
-        let limits = Limits { max_header_size: limit, ..Limits::default() };
+        let limits = Limits::default().max_header_size(limit);
         // pad the URL so the counted total is `target`
         for target in [limit + extra, limit - 1] {
             if target < counted { continue; }

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use common::server::*;
 
-const NO_HEADERS: [(&str, &str); 0] = [];
 const KA: &str = "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n";
 
 /// The response to `GET /` from a server running `handler`.
@@ -35,7 +34,7 @@ fn end_with_data_alone_sends_content_length() {
 #[test]
 fn write_head_then_end_is_chunked() {
     let r = respond(|_q, mut r| {
-        r.write_head(200, None, NO_HEADERS).unwrap();
+        r.write_head_status(200, None).unwrap();
         r.end(b"ok").unwrap();
     });
     assert_eq!(
@@ -170,7 +169,7 @@ fn http_1_0_keep_alive_with_user_content_length_persists() {
 fn trailers_follow_a_chunked_body() {
     let r = respond(|_q, mut r| {
         r.write(b"a").unwrap();
-        r.add_trailers(&[("X-T", "1"), ("X-U", "2")]).unwrap();
+        r.add_trailers([("X-T", "1"), ("X-U", "2")]).unwrap();
         r.end(&[]).unwrap();
     });
     assert!(
@@ -187,7 +186,7 @@ fn trailers_follow_a_chunked_body() {
 #[test]
 fn trailers_are_dropped_with_content_length() {
     let r = respond(|_q, mut r| {
-        r.add_trailers(&[("X-T", "1")]).unwrap();
+        r.add_trailers([("X-T", "1")]).unwrap();
         r.end(b"abc").unwrap();
     });
     assert_eq!(
@@ -200,7 +199,7 @@ fn trailers_are_dropped_with_content_length() {
 fn trailers_are_dropped_on_a_close_delimited_body() {
     let s = start_paired(|_q, mut r| {
         r.write(b"a").unwrap();
-        r.add_trailers(&[("X-T", "1")]).unwrap();
+        r.add_trailers([("X-T", "1")]).unwrap();
         r.end(b"b").unwrap();
     });
     let got = s.exchange(b"GET / HTTP/1.0\r\n\r\n", 2000);
@@ -418,7 +417,7 @@ fn status_message_defaults_to_the_status_text() {
 #[test]
 fn unknown_status_code_says_unknown() {
     let r = respond(|_q, mut r| {
-        r.write_head(600, None, NO_HEADERS).unwrap();
+        r.write_head_status(600, None).unwrap();
         r.end(&[]).unwrap();
     });
     assert!(show(&r.raw).starts_with("HTTP/1.1 600 unknown\r\n"));
@@ -427,7 +426,7 @@ fn unknown_status_code_says_unknown() {
 #[test]
 fn write_head_reason_is_sent() {
     let r = respond(|_q, mut r| {
-        r.write_head(201, Some("Made It"), NO_HEADERS).unwrap();
+        r.write_head_status(201, Some("Made It")).unwrap();
         r.end(&[]).unwrap();
     });
     assert!(show(&r.raw).starts_with("HTTP/1.1 201 Made It\r\n"));
@@ -440,7 +439,7 @@ fn set_header_after_the_head_is_err_http_headers_sent() {
         let set = r.set_header("X", "1").unwrap_err().code().to_string();
         let remove = r.remove_header("X").unwrap_err().code().to_string();
         let head = r
-            .write_head(200, None, NO_HEADERS)
+            .write_head_status(200, None)
             .unwrap_err()
             .code()
             .to_string();
@@ -454,12 +453,12 @@ fn set_header_after_the_head_is_err_http_headers_sent() {
 fn write_head_with_an_invalid_status_is_err_http_invalid_status_code() {
     let (codes, r) = in_handler(|r| {
         let low = r
-            .write_head(99, None, NO_HEADERS)
+            .write_head_status(99, None)
             .unwrap_err()
             .code()
             .to_string();
         let high = r
-            .write_head(1000, None, NO_HEADERS)
+            .write_head_status(1000, None)
             .unwrap_err()
             .code()
             .to_string();
@@ -516,12 +515,12 @@ fn header_value_with_crlf_is_err_invalid_char() {
 fn bad_trailers_are_refused() {
     let (codes, _) = in_handler(|r| {
         let name = r
-            .add_trailers(&[("Bad Name", "1")])
+            .add_trailers([("Bad Name", "1")])
             .unwrap_err()
             .code()
             .to_string();
         let value = r
-            .add_trailers(&[("X-T", "a\nb")])
+            .add_trailers([("X-T", "a\nb")])
             .unwrap_err()
             .code()
             .to_string();
@@ -563,7 +562,7 @@ fn trailer_header_without_chunking_is_err_http_trailer_invalid() {
 fn trailer_header_suppresses_content_length() {
     let r = respond(|_q, mut r| {
         r.set_header("Trailer", "X-T").unwrap();
-        r.add_trailers(&[("X-T", "1")]).unwrap();
+        r.add_trailers([("X-T", "1")]).unwrap();
         r.end(b"ok").unwrap();
     });
     assert_eq!(r.header("transfer-encoding"), Some("chunked"));
@@ -629,7 +628,7 @@ fn finish_runs_before_close() {
 fn headers_sent_turns_true_at_write_head() {
     let (seen, _) = in_handler(|r| {
         let before = r.headers_sent();
-        r.write_head(200, None, NO_HEADERS).unwrap();
+        r.write_head_status(200, None).unwrap();
         let after = r.headers_sent();
         r.end(&[]).unwrap();
         (before, after)

@@ -30,10 +30,7 @@ fn max_header_size_zero_means_nodes_default_on_the_server() {
 
 #[test]
 fn max_header_size_zero_means_the_default_in_the_parser() {
-    let limits = Limits {
-        max_header_size: 0,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_header_size(0);
     let p = parse_all(Kind::Request, limits, &head_of_size(17 * 1024), false);
     assert_eq!(
         p.error.map(|e| e.code().as_str()),
@@ -63,10 +60,7 @@ fn huge_timeouts_saturate_and_the_connection_is_served() {
 
 #[test]
 fn the_largest_chunk_extension_bound_does_not_overflow() {
-    let limits = Limits {
-        max_chunk_extensions: usize::MAX,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_chunk_extensions(usize::MAX);
     let input =
         b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;a=b\r\nx\r\n0\r\n\r\n";
     let p = parse_all(Kind::Request, limits, input, false);

@@ -129,11 +129,10 @@ fuzz_target!(|data: &[u8]| {
     let eof = choice & 2 != 0;
     // Tight limits on trailers and extensions now and then; the head always fits.
     let limits = if choice & 0b1100 == 0b1100 {
-        Limits {
-            max_header_size: [0, 64, 100, 1024][((choice >> 4) & 3) as usize],
-            max_headers_count: 0,
-            max_chunk_extensions: [0, 1, 8, 64][(choice >> 6) as usize],
-        }
+        Limits::default()
+            .max_header_size([0, 64, 100, 1024][((choice >> 4) & 3) as usize])
+            .max_headers_count(0)
+            .max_chunk_extensions([0, 1, 8, 64][(choice >> 6) as usize])
     } else {
         Limits::default()
     };

@@ -277,11 +277,7 @@ fuzz_target!(|data: &[u8]| {
 
     let pipes = std::mem::take(&mut connector.lock().unwrap().pipes);
     let mut times_sent = vec![0usize; sent.len()];
-    let wire_limits = Limits {
-        max_header_size: 0,
-        max_headers_count: 0,
-        ..Limits::default()
-    };
+    let wire_limits = Limits::default().max_header_size(0).max_headers_count(0);
     for (p, pipe) in pipes.iter().enumerate() {
         let script = pipe.input();
         let record = pipe.record();

@@ -526,11 +526,7 @@ fn check_sent(
     written: &[u8],
 ) -> conn::Framed {
     let Sender { kind, before, adds } = *sender;
-    let limits = Limits {
-        max_header_size: 0,
-        max_headers_count: 0,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_header_size(0).max_headers_count(0);
     let split = conn::split(kind, limits, written, true, false, None, &mut |_, _| {
         skip_body
     });
@@ -661,7 +657,7 @@ fn server(c: &mut Choices) {
                 let t = plan.trailer_refs();
                 let refs: Vec<(&str, &str)> =
                     t.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-                if let Err(e) = res.add_trailers(&refs) {
+                if let Err(e) = res.add_trailers(refs.iter().copied()) {
                     fail("add_trailers", e);
                 }
             }
@@ -752,7 +748,7 @@ fn client(c: &mut Choices) {
                 .clone(),
         )
     } else {
-        AgentChoice::None
+        AgentChoice::Unpooled
     };
     let agent = match &agent_choice {
         AgentChoice::Agent(a) => Some(a.clone()),
@@ -784,7 +780,7 @@ fn client(c: &mut Choices) {
                 let t = plan.trailer_refs();
                 let refs: Vec<(&str, &str)> =
                     t.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-                if let Err(e) = req.add_trailers(&refs) {
+                if let Err(e) = req.add_trailers(refs.iter().copied()) {
                     errors.push(format!("add_trailers: {e}"));
                 }
             }

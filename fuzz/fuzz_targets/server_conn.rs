@@ -199,7 +199,7 @@ fn handle(shared: &Mutex<Shared>, mut req: IncomingMessage, mut res: ServerRespo
     let with_trailer = |res: &mut ServerResponse, e: &mut Entry| {
         if trailer {
             note(e, res.set_header("Trailer", "X-T"));
-            note(e, res.add_trailers(&[("X-T", "t")]));
+            note(e, res.add_trailers([("X-T", "t")]));
         }
     };
 
@@ -395,11 +395,9 @@ fuzz_target!(|data: &[u8]| {
     );
 
     // the requests, as stdhttp's parser reads the input
-    let limits = Limits {
-        max_header_size,
-        max_headers_count,
-        ..Limits::default()
-    };
+    let limits = Limits::default()
+        .max_header_size(max_header_size)
+        .max_headers_count(max_headers_count);
     let reqs = conn::split(
         Kind::Request,
         limits,
@@ -474,11 +472,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let next = reqs.messages.get(entries.len());
     head_finals.push(next.and_then(|m| m.msg.method) == Some("HEAD"));
-    let out_limits = Limits {
-        max_header_size: 0,
-        max_headers_count: 0,
-        ..Limits::default()
-    };
+    let out_limits = Limits::default().max_header_size(0).max_headers_count(0);
     // KNOWN (reported, fuzz/artifacts/server_conn/max_requests_close_then_503): as Node,
     // the response to the last request a socket may carry says `Connection: close`, yet a
     // request pipelined behind it still gets a 503 (or a 400 when it does not parse) on the

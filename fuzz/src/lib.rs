@@ -79,11 +79,10 @@ pub fn limits_from(b: u8) -> Limits {
     const HEAD: [usize; 8] = [0, 1, 2, 16, 40, 64, 200, 1024];
     const COUNT: [usize; 4] = [0, 1, 2, 5];
     const EXT: [usize; 4] = [0, 1, 8, 64];
-    Limits {
-        max_header_size: HEAD[(b & 7) as usize],
-        max_headers_count: COUNT[((b >> 3) & 3) as usize],
-        max_chunk_extensions: EXT[((b >> 5) & 3) as usize],
-    }
+    Limits::default()
+        .max_header_size(HEAD[(b & 7) as usize])
+        .max_headers_count(COUNT[((b >> 3) & 3) as usize])
+        .max_chunk_extensions(EXT[((b >> 5) & 3) as usize])
 }
 
 fn is_tchar(b: u8) -> bool {

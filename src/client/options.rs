@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use super::url::parse_url;
 use crate::net::Socket;
+use crate::outgoing::HeaderValue;
 use crate::proto::encode::{
     validate_header_name, validate_header_value, validate_method, validate_path,
 };
@@ -53,9 +54,9 @@ pub enum AgentChoice {
     /// connections alive.
     #[default]
     Global,
-    /// Node's `agent: false`: a fresh one-off agent with keep-alive off, so the request sends
-    /// `Connection: close` and its socket is never pooled.
-    None,
+    /// Node's `agent: false`: no pooling — a fresh one-off agent with keep-alive off, so the
+    /// request sends `Connection: close` and its socket is never reused.
+    Unpooled,
 }
 
 /// The options of a client request, with Node's `http.request(options)` names, as a builder.
@@ -79,7 +80,7 @@ pub enum AgentChoice {
 ///
 /// let opts = RequestOptions::new()
 ///     .host("example.test")
-///     .agent(AgentChoice::None)
+///     .agent(AgentChoice::Unpooled)
 ///     .timeout(1500);
 /// assert_eq!(opts.effective_host(), "example.test");
 /// assert_eq!(opts.effective_port(), 80);
@@ -242,9 +243,24 @@ impl RequestOptions {
 
     /// Appends one request header (Node's `headers` option, one entry). Headers keep their
     /// order and case; adding a name twice sends it twice. A `Host` or `Authorization` header
-    /// given here (any case) replaces the generated one.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+    /// given here (any case) replaces the generated one. The value is anything
+    /// [`set_header`](crate::ClientRequest::set_header) takes: a list sends one line per
+    /// value, as Node does for an array.
+    ///
+    /// ```
+    /// let opts = stdhttp::RequestOptions::new()
+    ///     .header("Content-Length", 5u64)
+    ///     .header("Cookie", vec!["a=1", "b=2"]);
+    /// # drop(opts);
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<HeaderValue>) -> Self {
+        let name = name.into();
+        match value.into() {
+            HeaderValue::One(v) => self.headers.push((name, v)),
+            HeaderValue::List(values) => self
+                .headers
+                .extend(values.into_iter().map(|v| (name.clone(), v))),
+        }
         self
     }
 
@@ -252,11 +268,12 @@ impl RequestOptions {
     pub fn headers<N, V, I>(mut self, headers: I) -> Self
     where
         N: Into<String>,
-        V: Into<String>,
+        V: Into<HeaderValue>,
         I: IntoIterator<Item = (N, V)>,
     {
-        self.headers
-            .extend(headers.into_iter().map(|(n, v)| (n.into(), v.into())));
+        for (n, v) in headers {
+            self = self.header(n, v);
+        }
         self
     }
 
@@ -760,7 +777,7 @@ mod tests {
             .header("X-A", "1")
             .headers([("X-B", "2"), ("x-a", "3")])
             .auth("u:p")
-            .agent(AgentChoice::None)
+            .agent(AgentChoice::Unpooled)
             .timeout(250)
             .set_host(false)
             .default_port(8000)
@@ -780,7 +797,7 @@ mod tests {
             .collect();
         assert_eq!(h, [("X-A", "1"), ("X-B", "2"), ("x-a", "3")]);
         assert_eq!(o.get_auth(), Some("u:p"));
-        assert_eq!(o.get_agent(), &AgentChoice::None);
+        assert_eq!(o.get_agent(), &AgentChoice::Unpooled);
         assert_eq!(o.get_timeout(), Some(250));
         assert!(!o.get_set_host());
         assert_eq!(o.get_default_port(), 8000);

@@ -179,7 +179,7 @@ impl ClientRequest {
         let agent = match opts.get_agent() {
             AgentChoice::Global => global_agent().clone(),
             AgentChoice::Agent(a) => a.clone(),
-            AgentChoice::None => Agent::new(AgentOptions::default()),
+            AgentChoice::Unpooled => Agent::new(AgentOptions::default()),
         };
         let method = opts.get_method().to_string();
         let lease = agent.acquire(&opts, false)?;

@@ -101,6 +101,7 @@ pub struct Decision {
 /// Why a connection did not carry another message: decided in one place per exchange (the
 /// response's head by [`response_connection`], then what the exchange left behind).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// The request said `Connection: close`.
     RequestAsked,

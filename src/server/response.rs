@@ -233,6 +233,24 @@ impl ServerResponse {
         Ok(self)
     }
 
+    /// [`write_head`](Self::write_head) with no headers (`write_head(204, None, [])` cannot
+    /// tell the header types): the status, optionally the reason, and the head.
+    ///
+    /// ```
+    /// let server = stdhttp::create_server(|_req, mut res| {
+    ///     res.write_head_status(204, None).unwrap();
+    ///     res.end(b"").unwrap();
+    /// });
+    /// # drop(server);
+    /// ```
+    pub fn write_head_status(
+        &mut self,
+        status: u16,
+        reason: Option<&str>,
+    ) -> Result<&mut Self, Error> {
+        self.write_head(status, reason, std::iter::empty::<(&str, &str)>())
+    }
+
     /// Send `HTTP/1.1 100 Continue` now (for a request that sent `Expect: 100-continue`).
     pub fn write_continue(&mut self) -> Result<(), Error> {
         self.continue_sent = true;

@@ -37,8 +37,15 @@ pub enum Kind {
     Response,
 }
 
-/// The bounds a parser enforces. [`Limits::default`] is Node 20's.
+/// The bounds a parser enforces. [`Limits::default`] is Node 20's. `#[non_exhaustive]`:
+/// start from `Limits::default()` and set fields or use the builder methods.
+///
+/// ```
+/// let limits = stdhttp::parser::Limits::default().max_header_size(8192).max_headers_count(50);
+/// assert_eq!(limits.max_header_size, 8192);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Bytes of request-target (or reason phrase) plus every header name and value; a head
     /// reaching this many is rejected with `HPE_HEADER_OVERFLOW` (Node's `maxHeaderSize`,
@@ -71,6 +78,26 @@ pub const MAX_HEADER_SIZE_CAP: usize = 1 << 29;
 pub const DEFAULT_MAX_HEADERS_COUNT: usize = 1000;
 /// Node 20's bound on chunk extensions per chunk.
 pub const DEFAULT_MAX_CHUNK_EXTENSIONS: usize = 16 * 1024;
+
+impl Limits {
+    /// Set [`max_header_size`](Limits#structfield.max_header_size).
+    pub fn max_header_size(mut self, bytes: usize) -> Limits {
+        self.max_header_size = bytes;
+        self
+    }
+
+    /// Set [`max_headers_count`](Limits#structfield.max_headers_count).
+    pub fn max_headers_count(mut self, lines: usize) -> Limits {
+        self.max_headers_count = lines;
+        self
+    }
+
+    /// Set [`max_chunk_extensions`](Limits#structfield.max_chunk_extensions).
+    pub fn max_chunk_extensions(mut self, bytes: usize) -> Limits {
+        self.max_chunk_extensions = bytes;
+        self
+    }
+}
 
 impl Default for Limits {
     fn default() -> Self {
