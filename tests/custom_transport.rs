@@ -390,3 +390,31 @@ fn a_hard_error_from_accept_closes_the_server() {
     closed_rx.recv_timeout(PATIENCE).expect("on_close ran");
     assert!(!server.listening());
 }
+
+#[test]
+fn serve_socket_with_a_tcp_stream_is_served_like_an_accepted_one() {
+    // the caller accepts on its own listener and hands the TCP stream over: it is parked
+    // between requests (in the parked model) and kept alive like an accepted one
+    let server = stdhttp::create_server(echo_handler);
+    server.listen("127.0.0.1:0").unwrap();
+    let own = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = TcpStream::connect(own.local_addr().unwrap()).unwrap();
+    let (accepted, _) = own.accept().unwrap();
+    server.serve_socket(Socket::from_tcp(accepted));
+    client.set_read_timeout(Some(PATIENCE)).unwrap();
+    for path in ["/a", "/b"] {
+        client
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !got.ends_with(format!("GET {path} ").as_bytes()) {
+            let n = client.read(&mut buf).unwrap();
+            assert!(n > 0, "closed early: {:?}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    }
+    server.close_all_connections();
+    server.close().unwrap();
+}
