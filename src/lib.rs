@@ -112,3 +112,50 @@ pub use server::*;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+// The pages under docs/, compiled and run as doctests too, so their examples stay correct (a
+// page with no Rust block costs nothing; a block that is not Rust must say so: ```text).
+/// docs/server.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/server.md")]
+pub struct DocsServerDoctests;
+
+/// docs/client.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/client.md")]
+pub struct DocsClientDoctests;
+
+/// docs/parser.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/parser.md")]
+pub struct DocsParserDoctests;
+
+/// docs/defaults.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/defaults.md")]
+pub struct DocsDefaultsDoctests;
+
+/// docs/timeouts.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/timeouts.md")]
+pub struct DocsTimeoutsDoctests;
+
+/// docs/differences-from-node.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/differences-from-node.md")]
+pub struct DocsDifferencesDoctests;
+
+/// docs/benchmarks.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/benchmarks.md")]
+pub struct DocsBenchmarksDoctests;
+
+/// docs/robustness.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/robustness.md")]
+pub struct DocsRobustnessDoctests;
+
+/// docs/testing.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/testing.md")]
+pub struct DocsTestingDoctests;
