@@ -1,7 +1,8 @@
 //! # stdhttp
 //!
-//! Node.js's `http` module, re-made for Rust with nothing but `std`: a synchronous,
-//! thread-per-connection HTTP/1.1 library whose behaviour is Node 20's.
+//! Node.js's `http` module, re-made for Rust with nothing but `std`: a synchronous
+//! HTTP/1.1 library whose behaviour is Node 20's: handlers run on worker threads with blocking
+//! I/O, and idle connections wait in epoll (or one thread each, if you choose).
 //!
 //! If you know `http.createServer`, `req.headers`, `res.writeHead` and `http.get`, you know
 //! stdhttp: the names are Node's in Rust case ([`create_server`], [`IncomingMessage::headers`],
@@ -113,3 +114,50 @@ pub use server::*;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+// The pages under docs/, compiled and run as doctests too, so their examples stay correct (a
+// page with no Rust block costs nothing; a block that is not Rust must say so: ```text).
+/// docs/server.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/server.md")]
+pub struct DocsServerDoctests;
+
+/// docs/client.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/client.md")]
+pub struct DocsClientDoctests;
+
+/// docs/parser.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/parser.md")]
+pub struct DocsParserDoctests;
+
+/// docs/defaults.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/defaults.md")]
+pub struct DocsDefaultsDoctests;
+
+/// docs/timeouts.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/timeouts.md")]
+pub struct DocsTimeoutsDoctests;
+
+/// docs/differences-from-node.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/differences-from-node.md")]
+pub struct DocsDifferencesDoctests;
+
+/// docs/benchmarks.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/benchmarks.md")]
+pub struct DocsBenchmarksDoctests;
+
+/// docs/robustness.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/robustness.md")]
+pub struct DocsRobustnessDoctests;
+
+/// docs/testing.md's examples.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/testing.md")]
+pub struct DocsTestingDoctests;
