@@ -23,10 +23,11 @@ pub trait Transport: Send + Sync + 'static {
     fn flush(&self) -> io::Result<()> {
         Ok(())
     }
-    /// Bound the next reads; `None` blocks without limit.
-    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
-    /// Bound the next writes; `None` blocks without limit.
-    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    /// Bound each next read to `ms` milliseconds (0 = no timeout, as everywhere in
+    /// stdhttp); a read that waits longer fails with `WouldBlock` or `TimedOut`.
+    fn set_read_timeout(&self, ms: u64) -> io::Result<()>;
+    /// Bound each next write to `ms` milliseconds (0 = no timeout).
+    fn set_write_timeout(&self, ms: u64) -> io::Result<()>;
     /// Shut down reading, writing or both; a blocked read must return promptly.
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
     /// A printable address of the peer, if there is one.
@@ -43,6 +44,14 @@ pub trait Transport: Send + Sync + 'static {
     fn peek_now(&self) -> Option<io::Result<usize>> {
         None
     }
+}
+
+/// A timeout as a [`Transport`] takes it: whole ms, at least 1, 0 for none.
+fn transport_ms(t: Option<Duration>) -> u64 {
+    t.map_or(0, |d| {
+        let ms = d.as_micros().div_ceil(1000);
+        ms.clamp(1, u128::from(u64::MAX)) as u64
+    })
 }
 
 /// What a [`Transport`]'s `peek_now` says of an idle stream.
@@ -349,7 +358,7 @@ impl Socket {
             Stream::Tcp(s) => s.set_read_timeout(t),
             #[cfg(unix)]
             Stream::Unix(s) => s.set_read_timeout(t),
-            Stream::User(u) => u.set_read_timeout(t),
+            Stream::User(u) => u.set_read_timeout(transport_ms(t)),
         }
     }
 
@@ -366,7 +375,7 @@ impl Socket {
             Stream::Tcp(s) => s.set_write_timeout(t),
             #[cfg(unix)]
             Stream::Unix(s) => s.set_write_timeout(t),
-            Stream::User(u) => u.set_write_timeout(t),
+            Stream::User(u) => u.set_write_timeout(transport_ms(t)),
         }
     }
 
@@ -645,7 +654,6 @@ pub(crate) mod testing {
     use std::collections::VecDeque;
     use std::io;
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
 
     /// One write the stream saw: where its bytes start in memory, and the bytes.
     pub type Write = (usize, Vec<u8>);
@@ -685,10 +693,10 @@ pub(crate) mod testing {
             self.writes.lock().unwrap().push(record);
             Ok(buf.len())
         }
-        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+        fn set_read_timeout(&self, _: u64) -> io::Result<()> {
             Ok(())
         }
-        fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+        fn set_write_timeout(&self, _: u64) -> io::Result<()> {
             Ok(())
         }
         fn shutdown(&self, _: std::net::Shutdown) -> io::Result<()> {

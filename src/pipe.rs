@@ -123,13 +123,19 @@ impl Transport for End {
         Ok(n)
     }
 
-    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        set(&self.read_timeout, timeout);
+    fn set_read_timeout(&self, ms: u64) -> io::Result<()> {
+        set(
+            &self.read_timeout,
+            (ms > 0).then(|| Duration::from_millis(ms)),
+        );
         Ok(())
     }
 
-    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        set(&self.write_timeout, timeout);
+    fn set_write_timeout(&self, ms: u64) -> io::Result<()> {
+        set(
+            &self.write_timeout,
+            (ms > 0).then(|| Duration::from_millis(ms)),
+        );
         Ok(())
     }
 

@@ -30,11 +30,13 @@ impl Transport for Xor {
         let coded: Vec<u8> = buf.iter().map(|b| b ^ KEY).collect();
         (&self.0).write(&coded)
     }
-    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.0.set_read_timeout(timeout)
+    fn set_read_timeout(&self, ms: u64) -> io::Result<()> {
+        self.0
+            .set_read_timeout((ms > 0).then(|| Duration::from_millis(ms)))
     }
-    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.0.set_write_timeout(timeout)
+    fn set_write_timeout(&self, ms: u64) -> io::Result<()> {
+        self.0
+            .set_write_timeout((ms > 0).then(|| Duration::from_millis(ms)))
     }
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.0.shutdown(how)

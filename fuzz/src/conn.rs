@@ -206,11 +206,11 @@ impl Transport for Pipe {
         Ok(n)
     }
 
-    fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+    fn set_read_timeout(&self, _: u64) -> io::Result<()> {
         Ok(())
     }
 
-    fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+    fn set_write_timeout(&self, _: u64) -> io::Result<()> {
         Ok(())
     }
 
