@@ -420,3 +420,52 @@ fn serve_socket_with_a_tcp_stream_is_served_like_an_accepted_one() {
     server.close_all_connections();
     server.close().unwrap();
 }
+
+#[test]
+fn a_transport_that_cannot_peek_relies_on_the_retry_rule() {
+    // Xor has no peek_now: a pooled stream the server closed looks open, the GET on it
+    // fails before any response byte and is sent again on a fresh connection
+    let s = xor_server(|_| {}, echo_handler);
+    let agent = xor_agent(s.port);
+    let first = stdhttp::request(via(&agent, "/one"))
+        .unwrap()
+        .end(b"")
+        .unwrap();
+    assert_eq!(text(first), "GET /one ");
+    let deadline = Instant::now() + PATIENCE;
+    while agent.free_sockets().is_empty() {
+        assert!(Instant::now() < deadline, "the socket was never pooled");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    s.server.close_idle_connections();
+    std::thread::sleep(Duration::from_millis(50));
+    let second = stdhttp::request(via(&agent, "/two"))
+        .unwrap()
+        .end(b"")
+        .unwrap();
+    assert_eq!(text(second), "GET /two ");
+    assert_eq!(s.accepted.load(Ordering::SeqCst), 2);
+    // without the retry rule, the same situation is the error Node reports
+    let strict = Agent::new(xor_agent(s.port).options().clone().retry_idempotent(false));
+    let third = stdhttp::request(via(&strict, "/three"))
+        .unwrap()
+        .end(b"")
+        .unwrap();
+    assert_eq!(text(third), "GET /three ");
+    while strict.free_sockets().is_empty() {
+        assert!(
+            Instant::now() < deadline + PATIENCE,
+            "the socket was never pooled"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    s.server.close_idle_connections();
+    std::thread::sleep(Duration::from_millis(50));
+    let err = stdhttp::request(via(&strict, "/four"))
+        .unwrap()
+        .end(b"")
+        .unwrap_err();
+    assert_eq!(err.kind(), stdhttp::ErrorKind::ConnectionReset);
+}
