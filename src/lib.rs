@@ -104,7 +104,7 @@ pub use client::{
 pub use error::{Error, ErrorKind};
 pub use message::IncomingMessage;
 pub use net::{Socket, Transport};
-pub use outgoing::{HeaderValue, HIGH_WATER_MARK};
+pub use outgoing::{HeaderValue, NameValue, HIGH_WATER_MARK};
 pub use proto::headers::{FieldValue, Folding, Headers, HeadersDistinct, RawHeaders};
 pub use proto::parser;
 pub use proto::status::{status_text, METHODS, STATUS_CODES};

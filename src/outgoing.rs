@@ -20,6 +20,31 @@ pub const HIGH_WATER_MARK: usize = 16 * 1024;
 /// buffer.
 const DIRECT_WRITE: usize = 8 * 1024;
 
+/// A name/value pair, by value or by reference: what
+/// [`add_trailers`](crate::ServerResponse::add_trailers) takes an iterator of.
+///
+/// ```
+/// use stdhttp::NameValue;
+/// assert_eq!(("X-Sum", "3").pair(), ("X-Sum", "3"));
+/// assert_eq!((&(String::from("a"), "b")).pair(), ("a", "b"));
+/// ```
+pub trait NameValue {
+    /// The name and the value.
+    fn pair(&self) -> (&str, &str);
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> NameValue for (K, V) {
+    fn pair(&self) -> (&str, &str) {
+        (self.0.as_ref(), self.1.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> NameValue for &(K, V) {
+    fn pair(&self) -> (&str, &str) {
+        (self.0.as_ref(), self.1.as_ref())
+    }
+}
+
 /// A header value: one string, or a list that becomes one line per element (Node's array
 /// values).
 ///
@@ -302,15 +327,20 @@ macro_rules! outgoing_methods {
 
         /// Add trailers, sent after a chunked body (silently dropped otherwise, as Node).
         /// Errors: `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`.
-        pub fn add_trailers<I, K, V>(&mut self, trailers: I) -> Result<(), $crate::Error>
+        ///
+        /// `trailers` is any iterator of name/value pairs ([`NameValue`](crate::NameValue)):
+        /// `&[("X-Sum", "3")]`, a `Vec<(String, String)>`, `headers.iter()`...
+        pub fn add_trailers<I>(&mut self, trailers: I) -> Result<(), $crate::Error>
         where
-            I: IntoIterator<Item = (K, V)>,
-            K: AsRef<str>,
-            V: AsRef<str>,
+            I: IntoIterator,
+            I::Item: $crate::NameValue,
         {
             let trailers: Vec<(String, String)> = trailers
                 .into_iter()
-                .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+                .map(|p| {
+                    let (k, v) = $crate::NameValue::pair(&p);
+                    (k.to_owned(), v.to_owned())
+                })
                 .collect();
             self.out.add_trailers(trailers)
         }

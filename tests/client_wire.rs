@@ -492,7 +492,7 @@ fn chunked_trailers_go_after_the_last_chunk() {
     let got = wire(no_agent("POST"), |mut r| {
         r.set_header("Trailer", "X-Sum").unwrap();
         r.write(b"ab").unwrap();
-        r.add_trailers([("X-Sum", "3")]).unwrap();
+        r.add_trailers(&[("X-Sum", "3")]).unwrap();
         r.end(b"")
     });
     assert!(

@@ -169,7 +169,10 @@ fn http_1_0_keep_alive_with_user_content_length_persists() {
 fn trailers_follow_a_chunked_body() {
     let r = respond(|_q, mut r| {
         r.write(b"a").unwrap();
-        r.add_trailers([("X-T", "1"), ("X-U", "2")]).unwrap();
+        r.add_trailers(&[("X-T", "1")]).unwrap();
+        // any iterator of pairs: owned strings too
+        r.add_trailers(vec![("X-U".to_string(), 2.to_string())])
+            .unwrap();
         r.end(&[]).unwrap();
     });
     assert!(
@@ -186,7 +189,7 @@ fn trailers_follow_a_chunked_body() {
 #[test]
 fn trailers_are_dropped_with_content_length() {
     let r = respond(|_q, mut r| {
-        r.add_trailers([("X-T", "1")]).unwrap();
+        r.add_trailers(&[("X-T", "1")]).unwrap();
         r.end(b"abc").unwrap();
     });
     assert_eq!(
@@ -199,7 +202,7 @@ fn trailers_are_dropped_with_content_length() {
 fn trailers_are_dropped_on_a_close_delimited_body() {
     let s = start_paired(|_q, mut r| {
         r.write(b"a").unwrap();
-        r.add_trailers([("X-T", "1")]).unwrap();
+        r.add_trailers(&[("X-T", "1")]).unwrap();
         r.end(b"b").unwrap();
     });
     let got = s.exchange(b"GET / HTTP/1.0\r\n\r\n", 2000);
@@ -515,12 +518,12 @@ fn header_value_with_crlf_is_err_invalid_char() {
 fn bad_trailers_are_refused() {
     let (codes, _) = in_handler(|r| {
         let name = r
-            .add_trailers([("Bad Name", "1")])
+            .add_trailers(&[("Bad Name", "1")])
             .unwrap_err()
             .code()
             .to_string();
         let value = r
-            .add_trailers([("X-T", "a\nb")])
+            .add_trailers(&[("X-T", "a\nb")])
             .unwrap_err()
             .code()
             .to_string();
@@ -562,7 +565,7 @@ fn trailer_header_without_chunking_is_err_http_trailer_invalid() {
 fn trailer_header_suppresses_content_length() {
     let r = respond(|_q, mut r| {
         r.set_header("Trailer", "X-T").unwrap();
-        r.add_trailers([("X-T", "1")]).unwrap();
+        r.add_trailers(&[("X-T", "1")]).unwrap();
         r.end(b"ok").unwrap();
     });
     assert_eq!(r.header("transfer-encoding"), Some("chunked"));

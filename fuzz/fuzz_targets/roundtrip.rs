@@ -657,7 +657,7 @@ fn server(c: &mut Choices) {
                 let t = plan.trailer_refs();
                 let refs: Vec<(&str, &str)> =
                     t.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-                if let Err(e) = res.add_trailers(refs.iter().copied()) {
+                if let Err(e) = res.add_trailers(&refs) {
                     fail("add_trailers", e);
                 }
             }
@@ -780,7 +780,7 @@ fn client(c: &mut Choices) {
                 let t = plan.trailer_refs();
                 let refs: Vec<(&str, &str)> =
                     t.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-                if let Err(e) = req.add_trailers(refs.iter().copied()) {
+                if let Err(e) = req.add_trailers(&refs) {
                     errors.push(format!("add_trailers: {e}"));
                 }
             }

@@ -199,7 +199,7 @@ fn handle(shared: &Mutex<Shared>, mut req: IncomingMessage, mut res: ServerRespo
     let with_trailer = |res: &mut ServerResponse, e: &mut Entry| {
         if trailer {
             note(e, res.set_header("Trailer", "X-T"));
-            note(e, res.add_trailers([("X-T", "t")]));
+            note(e, res.add_trailers(&[("X-T", "t")]));
         }
     };
 
