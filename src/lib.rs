@@ -106,6 +106,7 @@ pub use outgoing::{HeaderValue, HIGH_WATER_MARK};
 pub use proto::headers::{FieldValue, Headers, RawHeaders};
 pub use proto::parser;
 pub use proto::status::{status_text, METHODS, STATUS_CODES};
+pub use proto::target::RequestTarget;
 pub use server::*;
 
 /// The README's examples, compiled and run as doctests.
