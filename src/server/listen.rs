@@ -17,6 +17,7 @@ use super::conn;
 use super::conn_state::lock;
 use super::pool::Pool;
 use super::{Inherited, Server, ServerAddress, ServerInner, WaitModel, DEFAULT_BACKLOG};
+use crate::debug::debug_http;
 use crate::net::Socket;
 use crate::Error;
 
@@ -297,11 +298,11 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
         let max = inner.config.max_connections.load(Ordering::Relaxed) as usize;
         if max > 0 && t.conns.len() >= max {
             drop(t);
+            debug_http!("connection dropped: max_connections ({max}) reached");
             socket.destroy();
             return;
         }
-        t.next_id += 1;
-        let id = t.next_id;
+        let id = super::Tracked::next_id();
         t.conns.insert(id, (socket.clone(), idle.clone()));
         id
     };
@@ -327,6 +328,7 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
                 let served =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn::serve(*conn)));
                 if served.is_err() {
+                    debug_http!("conn {id} closed (the handler panicked)");
                     job_socket.destroy();
                     job_inner.forget(id);
                 }
@@ -352,6 +354,7 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
         }));
         if served.is_err() {
             // a handler panicked: the connection dies, the server and the worker go on
+            debug_http!("conn {id} closed (the handler panicked)");
             job_socket.destroy();
             job_inner.forget(id);
         }
@@ -363,6 +366,7 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
 
 /// No room for a connection: `503` and close.
 fn shed(inner: &ServerInner, socket: &Socket, id: u64) {
+    debug_http!("conn {id} closed (shed with 503: no worker and no queue room)");
     let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
     let _ = socket.write_all_vectored(&[crate::proto::canned::SHED]);
     socket.destroy();

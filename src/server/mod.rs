@@ -84,12 +84,20 @@ pub(crate) struct Handlers {
 
 #[derive(Default)]
 struct Tracked {
-    next_id: u64,
     conns: HashMap<u64, (Socket, Arc<AtomicBool>)>,
     listening: bool,
     /// The thread running the `close` listeners: `join` waits for them too (unless a
     /// listener itself calls `join`).
     close_running: Option<thread::ThreadId>,
+}
+
+impl Tracked {
+    /// A new connection's number: unique in the process, not only in its server, so the
+    /// `STDHTTP_DEBUG=http` lines of several servers tell their connections apart.
+    fn next_id() -> u64 {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
 }
 
 pub(crate) struct ServerInner {
@@ -454,8 +462,7 @@ impl Server {
         let idle = Arc::new(AtomicBool::new(false));
         let id = {
             let mut t = lock(&self.inner.tracked);
-            t.next_id += 1;
-            let id = t.next_id;
+            let id = Tracked::next_id();
             t.conns.insert(id, (socket.clone(), idle.clone()));
             id
         };
