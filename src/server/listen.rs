@@ -30,12 +30,16 @@ pub(super) enum Bound {
 pub(super) struct Listening {
     pub address: ServerAddress,
     pub wake: ServerAddress,
+    /// The listener (a handle to it), when its port is shared (`SO_REUSEPORT`): `close`
+    /// stops it rather than connect to the port.
+    pub shared_port: Option<TcpListener>,
     pub accept_thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Server {
-    /// Bind TCP `addr` (e.g. `"127.0.0.1:0"`) with backlog 511 and serve in the background.
-    /// Errors: `EADDRINUSE`, `ERR_SERVER_ALREADY_LISTEN`.
+    /// Bind TCP `addr` (e.g. `"127.0.0.1:0"`) with backlog 511 and serve in the background
+    /// (the port shared with other listeners when [`set_reuse_port`](Self::set_reuse_port)
+    /// is on). Errors: `EADDRINUSE`, `ERR_SERVER_ALREADY_LISTEN`.
     pub fn listen(&self, addr: impl ToSocketAddrs) -> Result<(), Error> {
         self.listen_with_backlog(addr, DEFAULT_BACKLOG)
     }
@@ -43,12 +47,17 @@ impl Server {
     /// [`listen`](Self::listen) with a backlog of your choice.
     pub fn listen_with_backlog(&self, addr: impl ToSocketAddrs, backlog: u32) -> Result<(), Error> {
         self.check_not_listening()?;
-        let listener = TcpListener::bind(addr)?;
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsRawFd;
-            crate::sys::set_backlog(listener.as_raw_fd(), backlog)?;
-        }
+        let listener = if self.reuse_port() {
+            bind_first(addr, |a| crate::sys::listen_tcp(a, backlog, true))?
+        } else {
+            let listener = TcpListener::bind(addr)?;
+            #[cfg(unix)]
+            {
+                use std::os::fd::AsRawFd;
+                crate::sys::set_backlog(listener.as_raw_fd(), backlog)?;
+            }
+            listener
+        };
         self.start(Bound::Tcp(listener), true)
     }
 
@@ -189,6 +198,13 @@ impl Server {
         } else {
             Inherited::default()
         };
+        let shared_port = match &bound {
+            #[cfg(unix)]
+            Bound::Tcp(l) if crate::sys::reuses_port(std::os::fd::AsRawFd::as_raw_fd(l)) => {
+                Some(l.try_clone()?)
+            }
+            _ => None,
+        };
         let pool_config = *lock(&self.inner.config.pool);
         let pool = Pool::new(pool_config);
         *lock(&self.inner.pool) = Some(pool.clone());
@@ -209,6 +225,7 @@ impl Server {
         *listening = Some(Listening {
             address,
             wake,
+            shared_port,
             accept_thread: Some(accept_thread),
         });
         drop(listening);
@@ -217,6 +234,26 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The first of `addr`'s addresses `bind` succeeds on, as `TcpListener::bind` tries them.
+fn bind_first(
+    addr: impl ToSocketAddrs,
+    bind: impl Fn(std::net::SocketAddr) -> io::Result<TcpListener>,
+) -> io::Result<TcpListener> {
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        match bind(a) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any addresses",
+        )
+    }))
 }
 
 fn accept_loop(inner: Arc<ServerInner>, bound: Bound, pool: Pool, inherited: Inherited) {

@@ -243,6 +243,7 @@ impl Server {
                     drain_limit: AtomicU64::new(DEFAULT_DRAIN_LIMIT),
                     max_body_size: AtomicU64::new(DEFAULT_MAX_BODY_SIZE),
                     wait_model: Mutex::new(WaitModel::from_env()),
+                    reuse_port: AtomicBool::new(false),
                     pool: Mutex::new(PoolConfig {
                         min_threads: DEFAULT_MIN_THREADS,
                         max_threads: DEFAULT_MAX_THREADS,
@@ -382,8 +383,16 @@ impl Server {
             ));
         };
         self.inner.closing.store(true, Ordering::Release);
-        // wake the blocked accept with a connection of our own
+        // wake the blocked accept: stop a listener whose port is shared (a connection of
+        // ours could reach another listener of the port), else connect to it
+        #[cfg(unix)]
+        let woken = listening.shared_port.as_ref().is_some_and(|l| {
+            crate::sys::shutdown_listener(std::os::fd::AsRawFd::as_raw_fd(l)).is_ok()
+        });
+        #[cfg(not(unix))]
+        let woken = false;
         match &listening.wake {
+            _ if woken => {}
             ServerAddress::Tcp(a) => {
                 let _ = TcpStream::connect_timeout(a, Duration::from_secs(1));
             }
