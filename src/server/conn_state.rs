@@ -38,7 +38,7 @@ pub(crate) struct ConnState {
     timers_set: AtomicBool,
     /// The response's `close` listeners, and whether they ran.
     close_listeners: Mutex<(Vec<Listener>, bool)>,
-    /// The connection's number among the server's (for `STDHTTP_DEBUG=http`).
+    /// The connection's number, unique in the process (for `STDHTTP_DEBUG=http`).
     pub id: u64,
 }
 
