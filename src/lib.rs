@@ -79,10 +79,34 @@
 //! assert_eq!(c.body, b"hello");
 //! assert!(c.done);
 //! ```
+//!
+//! ## Watching connections: `STDHTTP_DEBUG=http`
+//!
+//! Node's `NODE_DEBUG=http` has a counterpart: run a program with `STDHTTP_DEBUG=http` and
+//! its servers print one line per connection event to stderr (a comma-separated list, read
+//! once per process; `http` or `*` turns it on). Connections are numbered across the
+//! process; each keep-alive verdict and close says why:
+//!
+//! ```text
+//! HTTP 4242: SERVER conn 7 accepted from 127.0.0.1:51234
+//! HTTP 4242: SERVER conn 7 parked
+//! HTTP 4242: SERVER conn 7 request GET /first
+//! HTTP 4242: SERVER conn 7 response 200
+//! HTTP 4242: SERVER conn 7 keep-alive: yes
+//! HTTP 4242: SERVER conn 7 parked
+//! HTTP 4242: SERVER conn 7 request GET /second
+//! HTTP 4242: SERVER conn 7 response 200
+//! HTTP 4242: SERVER conn 7 keep-alive: no (the request said `Connection: close`)
+//! HTTP 4242: SERVER conn 7 closed (the request said `Connection: close`)
+//! ```
+//!
+//! (`parked`: the connection waits in epoll; with [`WaitModel::ThreadPerConnection`] the
+//! line is `waiting on its thread`.) Unset, it costs one check of a flag per event.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 pub mod client;
+mod debug;
 mod error;
 mod message;
 mod net;
@@ -108,6 +132,7 @@ pub use outgoing::{HeaderValue, NameValue, HIGH_WATER_MARK};
 pub use proto::headers::{FieldValue, Folding, Headers, HeadersDistinct, RawHeaders};
 pub use proto::parser;
 pub use proto::status::{status_text, METHODS, STATUS_CODES};
+pub use proto::target::RequestTarget;
 pub use server::*;
 
 /// The README's examples, compiled and run as doctests.

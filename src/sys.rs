@@ -22,7 +22,7 @@ mod ffi {
         pub fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
         pub fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
         pub fn connect(fd: c_int, addr: *const c_void, len: u32) -> c_int;
-        pub fn close(fd: c_int) -> c_int;
+        pub fn shutdown(fd: c_int, how: c_int) -> c_int;
         pub fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
         pub fn getsockopt(
             fd: c_int,
@@ -172,7 +172,9 @@ pub(crate) fn recv_now(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod consts {
     pub const SOL_SOCKET: i32 = 1;
+    pub const SO_REUSEADDR: i32 = 2;
     pub const SO_KEEPALIVE: i32 = 9;
+    pub const SO_REUSEPORT: i32 = 15;
     pub const SO_DOMAIN: i32 = 39;
     pub const IPPROTO_TCP: i32 = 6;
     pub const TCP_KEEPIDLE: i32 = 4;
@@ -419,6 +421,42 @@ fn with_sockaddr<T>(
     }
 }
 
+/// A new TCP socket of `addr`'s family (close-on-exec), owned: dropping it closes it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn tcp_socket(addr: std::net::SocketAddr) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    const AF_INET: i32 = 2;
+    const AF_INET6: i32 = 10;
+    const SOCK_STREAM: i32 = 1;
+    const SOCK_CLOEXEC: i32 = 0o2000000;
+    let domain = if addr.is_ipv4() { AF_INET } else { AF_INET6 };
+    // SAFETY: `socket` takes no pointers.
+    let fd = unsafe { ffi::socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by `socket` and nothing else owns it.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// `bind` or `connect` (`op`) `fd` to `addr`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn with_addr(
+    fd: &std::os::fd::OwnedFd,
+    addr: std::net::SocketAddr,
+    op: unsafe extern "C" fn(i32, *const std::os::raw::c_void, u32) -> i32,
+) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `fd` is an open socket; the address pointer and length come from a live
+    // sockaddr struct of exactly that size, valid for the duration of the call.
+    let rc = with_sockaddr(addr, |p, len| unsafe { op(fd.as_raw_fd(), p, len) });
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// Connect to `remote` from `local` (Node's `localAddress`): std cannot bind a socket
 /// before connecting it.
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -426,40 +464,99 @@ pub(crate) fn connect_from(
     local: std::net::SocketAddr,
     remote: std::net::SocketAddr,
 ) -> io::Result<std::net::TcpStream> {
-    use std::os::fd::FromRawFd;
-    const AF_INET: i32 = 2;
-    const AF_INET6: i32 = 10;
-    const SOCK_STREAM: i32 = 1;
-    const SOCK_CLOEXEC: i32 = 0o2000000;
     if local.is_ipv4() != remote.is_ipv4() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "local and remote address families differ",
         ));
     }
-    let domain = if remote.is_ipv4() { AF_INET } else { AF_INET6 };
-    // SAFETY: `socket` takes no pointers; the returned descriptor is owned below.
-    let fd = unsafe { ffi::socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
+    let fd = tcp_socket(remote)?;
+    with_addr(&fd, local, ffi::bind)?;
+    with_addr(&fd, remote, ffi::connect)?;
+    Ok(std::net::TcpStream::from(fd))
+}
+
+/// A TCP listener on `addr` with `backlog`, its port shared (`SO_REUSEPORT`, set before
+/// `bind` as it must be) when `reuse_port`: std cannot set an option before binding.
+/// `SO_REUSEADDR` is set as std's `TcpListener::bind` sets it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn listen_tcp(
+    addr: std::net::SocketAddr,
+    backlog: u32,
+    reuse_port: bool,
+) -> io::Result<std::net::TcpListener> {
+    use std::os::fd::AsRawFd;
+    let fd = tcp_socket(addr)?;
+    set_opt(
+        fd.as_raw_fd(),
+        consts::SOL_SOCKET,
+        consts::SO_REUSEADDR,
+        &1i32,
+    )?;
+    if reuse_port {
+        set_opt(
+            fd.as_raw_fd(),
+            consts::SOL_SOCKET,
+            consts::SO_REUSEPORT,
+            &1i32,
+        )?;
     }
-    let fail = |fd: RawFd| {
-        let e = io::Error::last_os_error();
-        // SAFETY: `fd` came from `socket` above and is not owned by anything else yet.
-        unsafe { ffi::close(fd) };
-        Err(e)
+    with_addr(&fd, addr, ffi::bind)?;
+    set_backlog(fd.as_raw_fd(), backlog)?;
+    Ok(std::net::TcpListener::from(fd))
+}
+
+/// Sharing a port is only implemented for Linux.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn listen_tcp(
+    _addr: std::net::SocketAddr,
+    _backlog: u32,
+    _reuse_port: bool,
+) -> io::Result<std::net::TcpListener> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "reuse_port is only supported on Linux",
+    ))
+}
+
+/// Whether the socket `fd` shares its port (`SO_REUSEPORT` is set).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn reuses_port(fd: RawFd) -> bool {
+    let mut on: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as u32;
+    // SAFETY: `fd` is open; `on` and `len` are live locals and `len` holds the size of the
+    // buffer `on` provides.
+    let rc = unsafe {
+        ffi::getsockopt(
+            fd,
+            consts::SOL_SOCKET,
+            consts::SO_REUSEPORT,
+            (&mut on as *mut i32).cast(),
+            &mut len,
+        )
     };
-    // SAFETY: the address pointer and length come from a live sockaddr struct of exactly
-    // that size, valid for the duration of the call.
-    if with_sockaddr(local, |p, len| unsafe { ffi::bind(fd, p, len) }) != 0 {
-        return fail(fd);
+    rc == 0 && on != 0
+}
+
+/// Whether the socket `fd` shares its port (never, where sharing is not implemented).
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+pub(crate) fn reuses_port(_fd: RawFd) -> bool {
+    false
+}
+
+/// Stop a listening socket: its blocked `accept` returns (`EINVAL`) and the kernel sends
+/// new connections of a shared port to the other listeners. Connecting to the port to wake
+/// the accept, as for a port of its own, could reach another listener of the port instead.
+#[cfg(unix)]
+pub(crate) fn shutdown_listener(fd: RawFd) -> io::Result<()> {
+    const SHUT_RD: i32 = 0;
+    // SAFETY: `fd` is an open socket owned by the caller; `shutdown` takes no pointers.
+    let rc = unsafe { ffi::shutdown(fd, SHUT_RD) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
-    // SAFETY: as for `bind`.
-    if with_sockaddr(remote, |p, len| unsafe { ffi::connect(fd, p, len) }) != 0 {
-        return fail(fd);
-    }
-    // SAFETY: `fd` is a connected socket this function created and hands over exactly once.
-    Ok(unsafe { std::net::TcpStream::from_raw_fd(fd) })
 }
 
 /// Binding before connecting is only implemented for Linux.

@@ -129,6 +129,31 @@ pub enum CloseReason {
     PeerClosed,
 }
 
+impl CloseReason {
+    /// Why, in words (the `STDHTTP_DEBUG=http` lines use it).
+    ///
+    /// ```
+    /// use stdhttp::proto::framing::CloseReason;
+    /// assert_eq!(CloseReason::RequestAsked.explain(), "the request said `Connection: close`");
+    /// ```
+    pub fn explain(&self) -> &'static str {
+        match self {
+            CloseReason::RequestAsked => "the request said `Connection: close`",
+            CloseReason::Http10 => "an HTTP/1.0 request without `Connection: keep-alive`",
+            CloseReason::CloseDelimitedBody => "the response's body ends with the close",
+            CloseReason::UserHeader => "the handler set `Connection: close`",
+            CloseReason::ContinueNotSent => "the request expected `100 Continue` and got none",
+            CloseReason::ServerClosing => "the server is closing",
+            CloseReason::MaxRequests => "`max_requests_per_socket` was reached",
+            CloseReason::WriteFailed => "writing the response failed (or it ended short)",
+            CloseReason::BodyNotDrained => "the unread request body was over `drain_limit`",
+            CloseReason::Timeout => "a timeout (headers, request, keep-alive or inactivity)",
+            CloseReason::ParseError => "the request could not be parsed, or was refused",
+            CloseReason::PeerClosed => "the peer closed, or the socket was destroyed",
+        }
+    }
+}
+
 /// What decides whether a response lets its connection carry another request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResponseConnection {

@@ -8,6 +8,8 @@
 //! - [`framing`]: every body-framing decision for outgoing messages, both roles.
 //! - [`encode`]: status and request lines, validated header lines, chunked framing.
 //! - [`status`]: `METHODS`, `STATUS_CODES` and the byte-class tables.
+//! - [`target`]: the request target's path and query, and query strings read and written
+//!   as Node's `URLSearchParams` does.
 #![forbid(unsafe_code)]
 
 pub mod canned;
@@ -16,3 +18,4 @@ pub mod framing;
 pub mod headers;
 pub mod parser;
 pub mod status;
+pub mod target;

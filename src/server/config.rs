@@ -62,6 +62,7 @@ pub(crate) struct Config {
     pub reject_non_standard_body_writes: AtomicBool,
     pub pool: Mutex<PoolConfig>,
     pub wait_model: Mutex<WaitModel>,
+    pub reuse_port: AtomicBool,
 }
 
 /// Where a connection waits between requests (and while a request head trickles in).
@@ -300,6 +301,48 @@ impl Server {
     /// `listen` (an error while listening).
     pub fn set_thread_stack_size(&self, bytes: usize) -> Result<&Self, Error> {
         self.pool_config("thread_stack_size", |c| c.stack_size = bytes.max(64 * 1024))
+    }
+
+    /// Share the port with other listeners (`SO_REUSEPORT`): several servers in one
+    /// process, or several processes, [`listen`](Self::listen) on the same address and the
+    /// kernel spreads new connections among them (Node 22.12+'s
+    /// `listen({ port, reusePort: true })`; Node 20's `cluster` shares a port through its
+    /// primary process instead). Every listener of the port must set it, and run as the same
+    /// user; a listen without it on a port taken fails with `EADDRINUSE`. Read by `listen`
+    /// and `listen_with_backlog` (whose backlog it keeps), so it fails with
+    /// `ERR_SERVER_ALREADY_LISTEN` while the server listens; default off. Linux only:
+    /// elsewhere those fail (`Unsupported`).
+    ///
+    /// When one of them closes, its listener stops at once (new connections go to the
+    /// others); connections the kernel queued for it but it had not accepted yet are reset,
+    /// unless the system migrates them (Linux 5.14+: `net.ipv4.tcp_migrate_req = 1`).
+    ///
+    /// ```
+    /// # if !cfg!(target_os = "linux") { return Ok(()); }
+    /// let a = stdhttp::create_server(|_req, mut res| res.end(b"a").unwrap());
+    /// a.set_reuse_port(true)?.listen("127.0.0.1:0")?;
+    /// let port = a.address().and_then(|addr| addr.port()).unwrap();
+    /// let b = stdhttp::create_server(|_req, mut res| res.end(b"b").unwrap());
+    /// b.set_reuse_port(true)?.listen(("127.0.0.1", port))?; // the same port
+    ///
+    /// let url = format!("http://127.0.0.1:{port}/");
+    /// let answer = stdhttp::get(url.as_str())?.text()?;
+    /// assert!(answer == "a" || answer == "b");
+    /// for server in [a, b] {
+    ///     server.close()?;
+    ///     server.join();
+    /// }
+    /// # Ok::<(), stdhttp::Error>(())
+    /// ```
+    pub fn set_reuse_port(&self, on: bool) -> Result<&Self, Error> {
+        self.before_listen("reuse_port")?;
+        self.inner.config.reuse_port.store(on, Ordering::Relaxed);
+        Ok(self)
+    }
+
+    /// Whether `listen` shares the port (see [`set_reuse_port`](Self::set_reuse_port)).
+    pub fn reuse_port(&self) -> bool {
+        self.inner.config.reuse_port.load(Ordering::Relaxed)
     }
 
     /// The worker thread bound.

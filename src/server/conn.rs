@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::conn_state::{lock, ConnState, RequestTimerOf};
 use super::response::{push_date_line, RequestInfo, ServerResponse};
 use super::{Handlers, ServerInner};
+use crate::debug::debug_http;
 use crate::message::{HeadData, HeadPolicy, IncomingMessage, Poll, ReadError, Reader};
 use crate::net::Socket;
 use crate::parser::{BodyFraming, Kind, Limits};
@@ -211,10 +212,16 @@ impl Conn {
         } else {
             socket.assume_write_timeout(s.timeout);
         }
+        debug_http!(
+            "conn {id} accepted from {}",
+            socket
+                .peer_addr()
+                .map_or_else(|| "a Unix socket or transport".into(), |a| a.to_string())
+        );
         for f in &handlers.connection {
             f(&socket);
         }
-        let state = Arc::new(ConnState::new(server.clone(), socket.clone()));
+        let state = Arc::new(ConnState::new(server.clone(), socket.clone(), id));
         let mut reader = Reader::new(socket.clone(), Kind::Request, limits);
         reader.inactivity = s.timeout;
         // (a `connection` listener may have changed the socket's options behind our back)
@@ -508,6 +515,27 @@ impl Conn {
     /// Serve one request whose head has arrived: upgrades and refusals, the handler, then
     /// the response's verdict and the unread body.
     pub fn exchange(&mut self, head: HeadData, first_byte: Instant, seq: u64) -> After {
+        debug_http!(
+            "conn {} request {} {}",
+            self.id,
+            head.method.unwrap_or("?"),
+            head.url
+        );
+        let after = self.run_exchange(head, first_byte, seq);
+        match &after {
+            After::KeepAlive => debug_http!("conn {} keep-alive: yes", self.id),
+            After::Close(reason) => {
+                debug_http!("conn {} keep-alive: no ({})", self.id, reason.explain())
+            }
+            After::HandedOver => debug_http!(
+                "conn {} handed over to an upgrade, CONNECT or clientError listener",
+                self.id
+            ),
+        }
+        after
+    }
+
+    fn run_exchange(&mut self, head: HeadData, first_byte: Instant, seq: u64) -> After {
         self.served += 1;
         let served = self.served;
         let handlers = self.handlers.clone();
@@ -665,7 +693,7 @@ impl Conn {
     /// The connection is done: closed and forgotten (a socket given to `clientError`
     /// listeners is only forgotten: theirs to end).
     pub fn finish(mut self, reason: CloseReason) {
-        let _ = reason;
+        debug_http!("conn {} closed ({})", self.id, reason.explain());
         self.phase = ConnPhase::Closed;
         if !self.given_away {
             self.socket.destroy();
@@ -678,6 +706,7 @@ impl Conn {
 /// thread waits in `recv` between requests).
 pub(crate) fn serve(mut conn: Conn) {
     loop {
+        debug_http!("conn {} waiting on its thread", conn.id);
         match conn.wait_head(true, true, false) {
             Wait::Head(head, first, seq) => match conn.exchange(head, first, seq) {
                 After::KeepAlive => conn.begin_wait(),

@@ -38,13 +38,16 @@ pub(crate) struct ConnState {
     timers_set: AtomicBool,
     /// The response's `close` listeners, and whether they ran.
     close_listeners: Mutex<(Vec<Listener>, bool)>,
+    /// The connection's number, unique in the process (for `STDHTTP_DEBUG=http`).
+    pub id: u64,
 }
 
 type Listener = Box<dyn FnMut() + Send>;
 
 impl ConnState {
-    pub fn new(server: Arc<ServerInner>, socket: Socket) -> ConnState {
+    pub fn new(server: Arc<ServerInner>, socket: Socket, id: u64) -> ConnState {
         ConnState {
+            id,
             server,
             socket,
             request_timeout_listeners: Mutex::new(Vec::new()),

@@ -17,6 +17,7 @@ use super::conn;
 use super::conn_state::lock;
 use super::pool::Pool;
 use super::{Inherited, Server, ServerAddress, ServerInner, WaitModel, DEFAULT_BACKLOG};
+use crate::debug::debug_http;
 use crate::net::Socket;
 use crate::Error;
 
@@ -33,6 +34,9 @@ pub(super) struct Listening {
     pub address: Option<ServerAddress>,
     /// Where `close` connects to wake the blocked accept (`None`: it cannot).
     pub wake: Option<ServerAddress>,
+    /// The listener (a handle to it), when its port is shared (`SO_REUSEPORT`): `close`
+    /// stops it rather than connect to the port.
+    pub shared_port: Option<TcpListener>,
     pub accept_thread: Option<thread::JoinHandle<()>>,
     /// Set by `close`: this listening's accept loop ends (a later `listen` has its own).
     pub stop: Arc<AtomicBool>,
@@ -62,8 +66,9 @@ where
 }
 
 impl Server {
-    /// Bind TCP `addr` (e.g. `"127.0.0.1:0"`) with backlog 511 and serve in the background.
-    /// Errors: `EADDRINUSE`, `ERR_SERVER_ALREADY_LISTEN`.
+    /// Bind TCP `addr` (e.g. `"127.0.0.1:0"`) with backlog 511 and serve in the background
+    /// (the port shared with other listeners when [`set_reuse_port`](Self::set_reuse_port)
+    /// is on). Errors: `EADDRINUSE`, `ERR_SERVER_ALREADY_LISTEN`.
     pub fn listen(&self, addr: impl ToSocketAddrs) -> Result<(), Error> {
         self.listen_with_backlog(addr, DEFAULT_BACKLOG)
     }
@@ -71,12 +76,17 @@ impl Server {
     /// [`listen`](Self::listen) with a backlog of your choice.
     pub fn listen_with_backlog(&self, addr: impl ToSocketAddrs, backlog: u32) -> Result<(), Error> {
         self.check_not_listening()?;
-        let listener = TcpListener::bind(addr)?;
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsRawFd;
-            crate::sys::set_backlog(listener.as_raw_fd(), backlog)?;
-        }
+        let listener = if self.reuse_port() {
+            bind_first(addr, |a| crate::sys::listen_tcp(a, backlog, true))?
+        } else {
+            let listener = TcpListener::bind(addr)?;
+            #[cfg(unix)]
+            {
+                use std::os::fd::AsRawFd;
+                crate::sys::set_backlog(listener.as_raw_fd(), backlog)?;
+            }
+            listener
+        };
         self.start(Bound::Tcp(listener), true)
     }
 
@@ -291,6 +301,13 @@ impl Server {
         } else {
             Inherited::default()
         };
+        let shared_port = match &bound {
+            #[cfg(unix)]
+            Bound::Tcp(l) if crate::sys::reuses_port(std::os::fd::AsRawFd::as_raw_fd(l)) => {
+                Some(l.try_clone()?)
+            }
+            _ => None,
+        };
         let pool_config = *lock(&self.inner.config.pool);
         let pool = Pool::new(pool_config);
         *lock(&self.inner.pool) = Some(pool.clone());
@@ -317,6 +334,7 @@ impl Server {
             // `close` cannot wake a user's accept: it is not waited for
             accept_thread: (!user).then_some(accept_thread),
             stop,
+            shared_port,
         });
         drop(listening);
         for f in &self.inner.handlers().listening {
@@ -324,6 +342,26 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The first of `addr`'s addresses `bind` succeeds on, as `TcpListener::bind` tries them.
+fn bind_first(
+    addr: impl ToSocketAddrs,
+    bind: impl Fn(std::net::SocketAddr) -> io::Result<TcpListener>,
+) -> io::Result<TcpListener> {
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        match bind(a) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any addresses",
+        )
+    }))
 }
 
 fn accept_loop(
@@ -454,11 +492,11 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
         let max = inner.config.max_connections.load(Ordering::Relaxed) as usize;
         if max > 0 && t.conns.len() >= max {
             drop(t);
+            debug_http!("connection dropped: max_connections ({max}) reached");
             socket.destroy();
             return;
         }
-        t.next_id += 1;
-        let id = t.next_id;
+        let id = super::Tracked::next_id();
         t.conns.insert(id, (socket.clone(), idle.clone()));
         id
     };
@@ -484,6 +522,7 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
                 let served =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn::serve(*conn)));
                 if served.is_err() {
+                    debug_http!("conn {id} closed (the handler panicked)");
                     job_socket.destroy();
                     job_inner.forget(id);
                 }
@@ -509,6 +548,7 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
         }));
         if served.is_err() {
             // a handler panicked: the connection dies, the server and the worker go on
+            debug_http!("conn {id} closed (the handler panicked)");
             job_socket.destroy();
             job_inner.forget(id);
         }
@@ -520,6 +560,7 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
 
 /// No room for a connection: `503` and close.
 fn shed(inner: &ServerInner, socket: &Socket, id: u64) {
+    debug_http!("conn {id} closed (shed with 503: no worker and no queue room)");
     let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
     let _ = socket.write_all_vectored(&[crate::proto::canned::SHED]);
     socket.destroy();

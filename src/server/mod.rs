@@ -86,12 +86,20 @@ pub(crate) struct Handlers {
 
 #[derive(Default)]
 struct Tracked {
-    next_id: u64,
     conns: HashMap<u64, (Socket, Arc<AtomicBool>)>,
     listening: bool,
     /// The thread running the `close` listeners: `join` waits for them too (unless a
     /// listener itself calls `join`).
     close_running: Option<thread::ThreadId>,
+}
+
+impl Tracked {
+    /// A new connection's number: unique in the process, not only in its server, so the
+    /// `STDHTTP_DEBUG=http` lines of several servers tell their connections apart.
+    fn next_id() -> u64 {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
 }
 
 pub(crate) struct ServerInner {
@@ -239,6 +247,7 @@ impl Server {
                     join_duplicate_headers: AtomicBool::new(false),
                     reject_non_standard_body_writes: AtomicBool::new(false),
                     wait_model: Mutex::new(WaitModel::from_env()),
+                    reuse_port: AtomicBool::new(false),
                     pool: Mutex::new(PoolConfig {
                         min_threads: DEFAULT_MIN_THREADS,
                         max_threads: DEFAULT_MAX_THREADS,
@@ -388,8 +397,16 @@ impl Server {
         };
         self.inner.closing.store(true, Ordering::Release);
         listening.stop.store(true, Ordering::Release);
-        // wake the blocked accept with a connection of our own
+        // wake the blocked accept: stop a listener whose port is shared (a connection of
+        // ours could reach another listener of the port), else connect to it
+        #[cfg(unix)]
+        let woken = listening.shared_port.as_ref().is_some_and(|l| {
+            crate::sys::shutdown_listener(std::os::fd::AsRawFd::as_raw_fd(l)).is_ok()
+        });
+        #[cfg(not(unix))]
+        let woken = false;
         match &listening.wake {
+            _ if woken => {}
             Some(ServerAddress::Tcp(a)) => {
                 let _ = TcpStream::connect_timeout(a, Duration::from_secs(1));
             }
@@ -469,8 +486,7 @@ impl Server {
         let idle = Arc::new(AtomicBool::new(false));
         let id = {
             let mut t = lock(&self.inner.tracked);
-            t.next_id += 1;
-            let id = t.next_id;
+            let id = Tracked::next_id();
             t.conns.insert(id, (socket.clone(), idle.clone()));
             id
         };

@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 use super::conn::{After, Bound, Conn, ConnPhase, Wait};
 use super::conn_state::lock;
 use super::pool::PoolConfig;
+use crate::debug::debug_http;
 use crate::sys::{Epoll, EpollEvent};
 
 /// The token of the wake-up socket (shutdown).
@@ -428,6 +429,7 @@ impl Parked {
         };
         conn.mark_parked();
         let deadlines = conn.park_deadlines();
+        debug_http!("conn {} parked", conn.id());
         let token = lock(&self.slab).insert(fd, conn);
         self.live.fetch_add(1, Ordering::Relaxed);
         self.new_waiting.fetch_add(1, Ordering::AcqRel);
@@ -644,6 +646,7 @@ impl Parked {
         let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self, conn)));
         if served.is_err() {
             // a handler panicked: the connection dies, the server and the worker go on
+            debug_http!("conn {id} closed (the handler panicked)");
             self.forget(token);
             socket.destroy();
             server.forget(id);
@@ -704,6 +707,8 @@ impl Parked {
             if std::mem::take(&mut e.woken) {
                 return Some((conn, std::mem::take(&mut e.closed)));
             }
+            // under the lock: a worker that takes it next logs after this line
+            debug_http!("conn {} parked", conn.id());
             e.conn = Some(conn);
         }
         self.queue_timers(token, deadlines);

@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::conn::CloseReason;
 use super::conn_state::ConnState;
+use crate::debug::debug_http;
 use crate::net::Socket;
 use crate::outgoing::{HeaderValue, Outgoing};
 use crate::proto::canned;
@@ -415,6 +416,7 @@ impl ServerResponse {
         }
         encode::write_auto_framing(&mut head, decision.header);
         head.extend_from_slice(CRLF);
+        debug_http!("conn {} response {code}", self.conn.id);
         self.close = verdict.err();
         self.out.begin(head, framing);
         Ok(())

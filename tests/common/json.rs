@@ -47,6 +47,22 @@ impl Json {
     }
 }
 
+/// `s` as a JSON string literal (what `JSON.stringify(s)` reads back as `s`).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 pub fn parse(text: &str) -> Result<Json, String> {
     let mut p = P {
         s: text.as_bytes(),

@@ -78,14 +78,6 @@ pub fn theirs(m: &Json) -> String {
 /// Parses each `(kind, head, bytes)` with Node 20's llhttp; `head` makes a response answer
 /// HEAD. One JSON object per input (see tests/node/node_parse.js).
 pub fn parse_with_node(cases: &[(Kind, bool, Vec<u8>)]) -> Vec<Json> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/node_parse.js");
-    let mut child = Command::new("node")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node starts");
-    let mut stdin = child.stdin.take().expect("stdin");
     let lines: Vec<String> = cases
         .iter()
         .map(|(kind, head, v)| {
@@ -94,13 +86,29 @@ pub fn parse_with_node(cases: &[(Kind, bool, Vec<u8>)]) -> Vec<Json> {
                 (Kind::Response, false) => "res",
                 (Kind::Response, true) => "head",
             };
-            format!("{k} {}\n", hex(v))
+            format!("{k} {}", hex(v))
         })
         .collect();
+    node_lines("node_parse.js", lines)
+}
+
+/// Run `tests/node/SCRIPT` once, feed it `lines` on stdin (one input a line) and read one
+/// JSON object per input from its stdout: every input in one `node` process.
+pub fn node_lines(script: &str, lines: Vec<String>) -> Vec<Json> {
+    let script = format!("{}/tests/node/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new("node")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let mut stdin = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+    let expected = lines.len();
     let writer = std::thread::spawn(move || {
         for l in lines {
-            stdin.write_all(l.as_bytes()).expect("write to node");
+            writeln!(stdin, "{l}").expect("write to node");
         }
+        stdin.flush().expect("write to node");
     });
     let out = BufReader::new(child.stdout.take().expect("stdout"));
     let results: Vec<Json> = out
@@ -109,7 +117,7 @@ pub fn parse_with_node(cases: &[(Kind, bool, Vec<u8>)]) -> Vec<Json> {
         .collect();
     writer.join().expect("writer");
     let _ = child.wait();
-    assert_eq!(results.len(), cases.len(), "node answered every input");
+    assert_eq!(results.len(), expected, "node answered every input");
     results
 }
 

@@ -106,6 +106,14 @@ pub enum Wire {
 }
 
 impl Wire {
+    /// The client's own address (TCP only).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            Wire::Tcp(s) => s.local_addr(),
+            Wire::Pair(_) => Err(std::io::ErrorKind::Unsupported.into()),
+        }
+    }
+
     pub fn shutdown(&self, how: Shutdown) -> std::io::Result<()> {
         match (self, how) {
             (Wire::Tcp(s), how) => s.shutdown(how),
