@@ -301,6 +301,19 @@ fn serve_socket_works_on_a_server_that_never_listened() {
     assert!(got.contains("Connection: close\r\n"), "{got}");
 }
 
+/// Wait until `agent` holds an idle socket, then have `server` close its idle connections
+/// (with a moment on each side so both ends have seen the state).
+fn close_once_pooled(agent: &Agent, server: &Server) {
+    let deadline = Instant::now() + PATIENCE;
+    while agent.free_sockets().is_empty() {
+        assert!(Instant::now() < deadline, "the socket was never pooled");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    server.close_idle_connections();
+    std::thread::sleep(Duration::from_millis(50));
+}
+
 #[test]
 fn a_pooled_pair_the_server_closed_is_seen_closed_and_not_reused() {
     // the server closes the idle pair; the agent looks at it (Transport::peek_now) and
@@ -319,15 +332,7 @@ fn a_pooled_pair_the_server_closed_is_seen_closed_and_not_reused() {
         .end(b"")
         .unwrap();
     assert_eq!(text(first), "GET /one ");
-    let deadline = Instant::now() + PATIENCE;
-    while agent.free_sockets().is_empty() {
-        assert!(Instant::now() < deadline, "the socket was never pooled");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    // let the server see the connection idle, then close it
-    std::thread::sleep(Duration::from_millis(50));
-    server.close_idle_connections();
-    std::thread::sleep(Duration::from_millis(50));
+    close_once_pooled(&agent, &server);
     let second = stdhttp::request(via(&agent, "/two"))
         .unwrap()
         .end(b"")
@@ -432,14 +437,7 @@ fn a_transport_that_cannot_peek_relies_on_the_retry_rule() {
         .end(b"")
         .unwrap();
     assert_eq!(text(first), "GET /one ");
-    let deadline = Instant::now() + PATIENCE;
-    while agent.free_sockets().is_empty() {
-        assert!(Instant::now() < deadline, "the socket was never pooled");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    std::thread::sleep(Duration::from_millis(50));
-    s.server.close_idle_connections();
-    std::thread::sleep(Duration::from_millis(50));
+    close_once_pooled(&agent, &s.server);
     let second = stdhttp::request(via(&agent, "/two"))
         .unwrap()
         .end(b"")
@@ -453,16 +451,7 @@ fn a_transport_that_cannot_peek_relies_on_the_retry_rule() {
         .end(b"")
         .unwrap();
     assert_eq!(text(third), "GET /three ");
-    while strict.free_sockets().is_empty() {
-        assert!(
-            Instant::now() < deadline + PATIENCE,
-            "the socket was never pooled"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    std::thread::sleep(Duration::from_millis(50));
-    s.server.close_idle_connections();
-    std::thread::sleep(Duration::from_millis(50));
+    close_once_pooled(&strict, &s.server);
     let err = stdhttp::request(via(&strict, "/four"))
         .unwrap()
         .end(b"")

@@ -23,6 +23,8 @@
 
 use std::borrow::Cow;
 
+use super::status::hex_value;
+
 /// A request target (`req.url()`) split into its parts: what `url.parse(req.url, true)` or
 /// `new URL(req.url, 'http://host')` gives a Node handler, without normalising anything.
 ///
@@ -278,7 +280,7 @@ fn has_escape(s: &str) -> bool {
         match b {
             b'%' => run = 1,
             b'+' => {}
-            b if run > 0 && hex(b).is_some() => {
+            b if run > 0 && hex_value(b).is_some() => {
                 run += 1;
                 if run == 3 {
                     return true;
@@ -299,8 +301,8 @@ fn decode_uri_component(s: &str) -> Option<String> {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
-                let h = hex(*bytes.get(i + 1)?)?;
-                let l = hex(*bytes.get(i + 2)?)?;
+                let h = hex_value(*bytes.get(i + 1)?)?;
+                let l = hex_value(*bytes.get(i + 2)?)?;
                 out.push((h << 4) | l);
                 i += 3;
                 continue;
@@ -321,7 +323,11 @@ fn unescape_bytewise(s: &str) -> String {
         Some(&u) if u == u16::from(b'+') => Some(u16::from(b' ')),
         other => other.copied(),
     };
-    let hex_unit = |i: usize| unit(i).and_then(|u| u8::try_from(u).ok()).and_then(hex);
+    let hex_unit = |i: usize| {
+        unit(i)
+            .and_then(|u| u8::try_from(u).ok())
+            .and_then(hex_value)
+    };
     let mut out = Vec::with_capacity(units.len());
     let mut i = 0;
     while let Some(u) = unit(i) {
@@ -336,15 +342,6 @@ fn unescape_bytewise(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Write `pairs` as a query string (Node: `new URLSearchParams(pairs).toString()`): `name=value`
