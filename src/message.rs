@@ -395,7 +395,7 @@ impl IncomingMessage {
     /// let server = stdhttp::create_server(|mut req, mut res| {
     ///     match req.text_limited(64 * 1024) {
     ///         Ok(body) => res.end(body.as_bytes()).unwrap(),
-    ///         Err(e) if e.code() == "ERR_HTTP_BODY_TOO_LARGE" => {
+    ///         Err(e) if e.kind() == stdhttp::ErrorKind::BodyTooLarge => {
     ///             res.set_status_code(413);
     ///             res.end(b"too large\n").unwrap();
     ///         }

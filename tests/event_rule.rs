@@ -3,7 +3,7 @@
 //! event runs all its listeners in registration order.
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::time::Duration;
 
 use common::client::{Events, RawServer};
@@ -139,10 +139,83 @@ fn response_finish_and_close_run_every_listener_in_order() {
     let s = start(move |_q, mut r| {
         r.on_finish(e.hook("finish1"));
         r.on_finish(e.hook("finish2"));
+        r.on_close(e.hook("close1"));
+        r.on_close(e.hook("close2"));
         r.end(b"x").unwrap();
     });
     let _ = s.exchange(GET, 300);
-    assert_eq!(settle(&ev, 2), ["finish1", "finish2"]);
+    assert_eq!(settle(&ev, 4), ["finish1", "finish2", "close1", "close2"]);
+}
+
+#[test]
+fn request_data_and_end_run_every_listener_in_order() {
+    let ev = Events::default();
+    let e = ev.clone();
+    let s = start(move |mut q, mut r| {
+        for name in ["data1", "data2"] {
+            let e = e.clone();
+            q.on_data(move |d| e.push(format!("{name} {}", String::from_utf8_lossy(d))));
+        }
+        q.on_end(e.hook("end1"));
+        q.on_end(e.hook("end2"));
+        let _ = q.text_limited(1024);
+        r.end(b"").unwrap();
+    });
+    let _ = s.exchange(
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+        300,
+    );
+    assert_eq!(settle(&ev, 4), ["data1 hi", "data2 hi", "end1", "end2"]);
+}
+
+#[test]
+fn server_timeout_runs_every_listener_in_order() {
+    let ev = Events::default();
+    let s = start_with(
+        |server| {
+            server.set_timeout_ms(100);
+            for name in ["timeout1", "timeout2"] {
+                let e = ev.clone();
+                server.on_timeout(move |sock| {
+                    e.push(name);
+                    sock.destroy();
+                });
+            }
+        },
+        |_q, mut r| r.end(b"").unwrap(),
+    );
+    // a connection that sends nothing times out
+    let mut c = s.connect();
+    assert!(c.closes_within(PATIENCE));
+    assert_eq!(settle(&ev, 2), ["timeout1", "timeout2"]);
+}
+
+#[test]
+fn client_timeout_and_continue_run_every_listener_in_order() {
+    let origin = RawServer::start(|c| {
+        let _ = c.read_head();
+        c.write(b"HTTP/1.1 100 Continue\r\n\r\n");
+        std::thread::sleep(Duration::from_millis(300));
+        c.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    });
+    let ev = Events::default();
+    let opts = RequestOptions::new()
+        .host("127.0.0.1")
+        .port(origin.port())
+        .method("POST")
+        .header("Expect", "100-continue")
+        .timeout(100);
+    let mut req = stdhttp::request(opts).unwrap();
+    req.on_continue(ev.hook("continue1"));
+    req.on_continue(ev.hook("continue2"));
+    req.on_timeout(ev.hook("timeout1"));
+    req.on_timeout(ev.hook("timeout2"));
+    let res = req.end(b"body").unwrap();
+    assert_eq!(res.status_code(), 200);
+    assert_eq!(
+        settle(&ev, 4),
+        ["continue1", "continue2", "timeout1", "timeout2"]
+    );
 }
 
 fn upgrade_origin() -> RawServer {
@@ -257,5 +330,4 @@ fn client_error_and_abort_run_every_listener_in_order() {
     req.flush_headers().unwrap();
     req.abort();
     assert_eq!(&settle(&ev, 2)[..2], ["abort1", "abort2"]);
-    let _ = std::io::stdout().flush();
 }

@@ -69,8 +69,9 @@ pub struct AgentOptions {
     /// Retry an idempotent request once on a fresh connection when a *reused* socket fails
     /// before any response byte arrives (as Go does; Node reports `ECONNRESET`).
     pub retry_idempotent: bool,
-    /// Node's `createConnection` for every connection this agent opens (a request's own
-    /// [`RequestOptions::create_connection`] wins over it). `None`: TCP or Unix connect.
+    /// Node's `createConnection` for every connection this agent opens. A request with its
+    /// own [`RequestOptions::create_connection`] uses that one instead, and its streams pool
+    /// apart from the agent's (keyed by the connector). `None`: TCP or Unix connect.
     pub create_connection: Option<CreateConnection>,
 }
 
@@ -111,7 +112,7 @@ impl AgentOptions {
         max_total_sockets: usize
     );
     agent_option!(
-        /// Set [`timeout`](AgentOptions#structfield.timeout) (ms; 0 = none).
+        /// Set [`timeout`](AgentOptions#structfield.timeout) (in ms; 0 = no timeout).
         timeout: u64
     );
     agent_option!(

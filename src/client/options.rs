@@ -339,7 +339,9 @@ impl RequestOptions {
 
     /// Node's `createConnection`: `f` opens the stream a new connection uses instead of a
     /// TCP or Unix connect (TLS over TCP, a pipe, an in-memory stream). The agent pools it
-    /// like a TCP socket; a stream that cannot be peeked counts as quiet when it is reused.
+    /// like a TCP socket, under a name of its own (the origin plus this connector: clones
+    /// of these options share it, a plain request to the same origin does not); a stream
+    /// that cannot be peeked counts as quiet when it is reused.
     ///
     /// ```
     /// use stdhttp::{RequestOptions, Socket};
@@ -584,7 +586,13 @@ impl RequestOptions {
     /// assert_eq!(opts.resolved_agent_name(), "::1:8080::6");
     /// ```
     pub fn resolved_agent_name(&self) -> String {
-        self.name_with(self.effective_host(), Some(self.effective_port()))
+        let mut name = self.name_with(self.effective_host(), Some(self.effective_port()));
+        // a request's own connector pools apart: its streams (TLS...) are never handed to a
+        // plain request to the same origin, nor plain ones to it
+        if let Some(f) = &self.create_connection {
+            let _ = write!(name, ":connector@{:p}", Arc::as_ptr(&f.0));
+        }
+        name
     }
 
     fn name_with(&self, host: &str, port: Option<u16>) -> String {

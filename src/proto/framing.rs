@@ -156,6 +156,7 @@ impl CloseReason {
 
 /// What decides whether a response lets its connection carry another request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResponseConnection {
     /// The request did not allow it (`Connection: close`, or HTTP/1.0 without keep-alive).
     pub request_close: Option<CloseReason>,

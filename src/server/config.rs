@@ -183,8 +183,9 @@ impl Server {
         request_timeout, set_request_timeout, request_timeout, u64
     );
     setting!(
-        /// How long an idle keep-alive connection is kept, in ms; 0 = no timeout (closed at this + 1 s, as
-        /// Node). Default [`DEFAULT_KEEP_ALIVE_TIMEOUT_MS`].
+        /// How long an idle keep-alive connection is kept, in ms; 0 = no timeout. The
+        /// connection is closed when it has been idle this long plus 1 s, as Node. Default
+        /// [`DEFAULT_KEEP_ALIVE_TIMEOUT_MS`].
         keep_alive_timeout, set_keep_alive_timeout, keep_alive_timeout, u64
     );
     setting!(
@@ -241,19 +242,21 @@ impl Server {
     /// changes nothing. On a platform without a readiness set, `Parked` serves as thread
     /// per connection.
     pub fn set_wait_model(&self, model: WaitModel) -> Result<&Self, Error> {
-        self.before_listen("the wait model")?;
+        let _not_listening = self.before_listen("the wait model")?;
         *lock(&self.inner.config.wait_model) = model;
         Ok(self)
     }
 
-    /// A setting read at `listen` cannot change while the server listens.
-    fn before_listen(&self, what: &str) -> Result<(), Error> {
-        match lock(&self.inner.listening).is_some() {
+    /// A setting read at `listen` cannot change while the server listens. The guard keeps
+    /// `listen` out until the setting is written (it reads them holding the same lock).
+    fn before_listen(&self, what: &str) -> Result<impl Drop + '_, Error> {
+        let listening = lock(&self.inner.listening);
+        match listening.is_some() {
             true => Err(Error::new(
                 ErrorKind::ServerAlreadyListen,
                 format!("{what} is read at listen: close the server to change it"),
             )),
-            false => Ok(()),
+            false => Ok(listening),
         }
     }
 
@@ -263,7 +266,7 @@ impl Server {
     }
 
     fn pool_config(&self, what: &str, f: impl FnOnce(&mut PoolConfig)) -> Result<&Self, Error> {
-        self.before_listen(what)?;
+        let _not_listening = self.before_listen(what)?;
         f(&mut lock(&self.inner.config.pool));
         Ok(self)
     }
@@ -335,7 +338,7 @@ impl Server {
     /// # Ok::<(), stdhttp::Error>(())
     /// ```
     pub fn set_reuse_port(&self, on: bool) -> Result<&Self, Error> {
-        self.before_listen("reuse_port")?;
+        let _not_listening = self.before_listen("reuse_port")?;
         self.inner.config.reuse_port.store(on, Ordering::Relaxed);
         Ok(self)
     }

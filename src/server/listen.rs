@@ -47,10 +47,11 @@ pub(super) struct Listening {
 /// `FnMut() -> io::Result<Socket> + Send` closure is one.
 ///
 /// Each call waits for the next connection and returns it as a [`Socket`] (wrap your stream
-/// with [`Socket::from_transport`]). The server calls it in a loop on a thread of its own.
-/// Errors of kind `Interrupted`, `WouldBlock`, `TimedOut`, `ConnectionAborted` and
-/// `ConnectionReset` are a connection that failed or a quiet moment: the loop goes on.
-/// Any other error ends listening: the server closes as with [`Server::close`].
+/// with [`Socket::from_transport`]). The server calls it in a loop on a thread of its own
+/// until [`Server::close`]. An error is a connection that failed or a quiet moment, never
+/// the end: the loop goes on (after 10 ms for errors other than `Interrupted`,
+/// `WouldBlock`, `TimedOut`, `ConnectionAborted` and `ConnectionReset`, so a listener out
+/// of descriptors does not spin), as the server's own accept loop does.
 pub trait Accept: Send + 'static {
     /// Wait for the next connection.
     fn accept(&mut self) -> io::Result<Socket>;
@@ -145,10 +146,12 @@ impl Server {
     /// connection: the server's timeouts, pool, shedding and close semantics, parked between
     /// requests when the stream is a TCP or Unix socket, thread per connection otherwise.
     ///
-    /// [`close`](Self::close) cannot interrupt your `accept`: it stops the loop, and the
-    /// connection a blocked `accept` returns afterwards is closed unserved. Let `accept`
-    /// return now and then (a timeout: `WouldBlock`/`TimedOut`) so its thread ends soon
-    /// after `close`. [`address`](Self::address) is `None` for such a server.
+    /// [`close`](Self::close) cannot interrupt your `accept`: it stops the loop and returns
+    /// without waiting for it; the connection a blocked `accept` returns afterwards is
+    /// closed unserved, and the loop's thread (with whatever your closure owns, such as its
+    /// listener) ends then. So let `accept` return now and then — a non-blocking listener
+    /// polled every few ms, or a timeout (`WouldBlock`/`TimedOut`) — and the thread ends
+    /// within that after `close`. [`address`](Self::address) is `None` for such a server.
     ///
     /// ```
     /// use std::io::{Read, Write};
@@ -156,9 +159,19 @@ impl Server {
     ///
     /// let listener = TcpListener::bind("127.0.0.1:0")?;
     /// let addr = listener.local_addr()?;
+    /// listener.set_nonblocking(true)?; // returns now and then, so `close` ends the loop
     /// let server = stdhttp::create_server(|_req, mut res| res.end(b"mine").unwrap());
-    /// // a real acceptor would do its TLS handshake here
-    /// server.listen_with(move || listener.accept().map(|(s, _)| stdhttp::Socket::from_tcp(s)))?;
+    /// server.listen_with(move || match listener.accept() {
+    ///     Ok((tcp, _)) => {
+    ///         tcp.set_nonblocking(false)?;
+    ///         // a real acceptor would set up its TLS session here
+    ///         Ok(stdhttp::Socket::from_tcp(tcp))
+    ///     }
+    ///     Err(e) => {
+    ///         std::thread::sleep(std::time::Duration::from_millis(5));
+    ///         Err(e) // WouldBlock: nothing yet
+    ///     }
+    /// })?;
     ///
     /// let mut client = std::net::TcpStream::connect(addr)?;
     /// client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
@@ -197,6 +210,9 @@ impl Server {
     pub fn serve_socket(&self, socket: Socket) {
         let pool = lock(&self.inner.pool).clone();
         let listening = lock(&self.inner.tracked).listening;
+        if let Some(tcp) = socket.as_tcp() {
+            let _ = tcp.set_nodelay(true);
+        }
         match pool {
             Some(pool) if listening => admit(&self.inner, &pool, socket, Inherited::default()),
             _ => {
@@ -443,8 +459,7 @@ fn accept_loop(
     }
 }
 
-/// [`Server::listen_with`]'s loop: serve what `accept` returns until `close` (or a hard
-/// error, which closes the server).
+/// [`Server::listen_with`]'s loop: serve what `accept` returns until `close`.
 fn user_accept_loop(
     inner: &Arc<ServerInner>,
     accept: &mut dyn Accept,
@@ -460,7 +475,13 @@ fn user_accept_loop(
             return;
         }
         match accepted {
-            Ok(socket) => admit(inner, pool, socket, Inherited::default()),
+            Ok(socket) => {
+                // as the server's own accept loop does for what it accepts
+                if let Some(tcp) = socket.as_tcp() {
+                    let _ = tcp.set_nodelay(true);
+                }
+                admit(inner, pool, socket, Inherited::default())
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -470,13 +491,8 @@ fn user_accept_loop(
                         | io::ErrorKind::ConnectionAborted
                         | io::ErrorKind::ConnectionReset
                 ) => {}
-            Err(_) => {
-                let _ = (Server {
-                    inner: inner.clone(),
-                })
-                .close();
-                return;
-            }
+            // out of descriptors or the like: a moment, then go on
+            Err(_) => thread::sleep(Duration::from_millis(10)),
         }
     }
 }

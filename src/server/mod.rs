@@ -389,7 +389,9 @@ impl Server {
 
     /// Stop accepting, close idle keep-alive connections, and let requests in flight finish
     /// (their connections close once idle); `on_close` runs after the last connection.
-    /// Returns once the listener is closed. Error: `ERR_SERVER_NOT_RUNNING`.
+    /// Returns once the listener is closed (a [`listen_with`](Self::listen_with) loop is
+    /// not waited for: it ends when the caller's `accept` next returns). Error:
+    /// `ERR_SERVER_NOT_RUNNING`.
     pub fn close(&self) -> Result<(), Error> {
         let listening = lock(&self.inner.listening).take();
         let Some(mut listening) = listening else {
