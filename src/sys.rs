@@ -335,27 +335,25 @@ pub(crate) fn prime_listener(
     }
 }
 
-/// Whether `fd` is a Unix-domain socket (else it is taken for TCP).
+/// An `int` socket option of `fd` (`getsockopt`).
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) fn is_unix_socket(fd: RawFd) -> io::Result<bool> {
-    let mut domain: i32 = 0;
+fn getsockopt_int(fd: RawFd, level: i32, name: i32) -> io::Result<i32> {
+    let mut value: i32 = 0;
     let mut len = std::mem::size_of::<i32>() as u32;
-    // SAFETY: `fd` is open; `domain` and `len` are live locals and `len` holds the size of
-    // the buffer `domain` provides.
-    let rc = unsafe {
-        ffi::getsockopt(
-            fd,
-            consts::SOL_SOCKET,
-            consts::SO_DOMAIN,
-            (&mut domain as *mut i32).cast(),
-            &mut len,
-        )
-    };
+    // SAFETY: `fd` is open; `value` and `len` are live locals and `len` holds the size of
+    // the buffer `value` provides.
+    let rc = unsafe { ffi::getsockopt(fd, level, name, (&mut value as *mut i32).cast(), &mut len) };
     if rc == 0 {
-        Ok(domain == consts::AF_UNIX)
+        Ok(value)
     } else {
         Err(io::Error::last_os_error())
     }
+}
+
+/// Whether `fd` is a Unix-domain socket (else it is taken for TCP).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn is_unix_socket(fd: RawFd) -> io::Result<bool> {
+    Ok(getsockopt_int(fd, consts::SOL_SOCKET, consts::SO_DOMAIN)? == consts::AF_UNIX)
 }
 
 /// Whether `fd` is a Unix-domain socket (else it is taken for TCP).
@@ -522,20 +520,7 @@ pub(crate) fn listen_tcp(
 /// Whether the socket `fd` shares its port (`SO_REUSEPORT` is set).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn reuses_port(fd: RawFd) -> bool {
-    let mut on: i32 = 0;
-    let mut len = std::mem::size_of::<i32>() as u32;
-    // SAFETY: `fd` is open; `on` and `len` are live locals and `len` holds the size of the
-    // buffer `on` provides.
-    let rc = unsafe {
-        ffi::getsockopt(
-            fd,
-            consts::SOL_SOCKET,
-            consts::SO_REUSEPORT,
-            (&mut on as *mut i32).cast(),
-            &mut len,
-        )
-    };
-    rc == 0 && on != 0
+    getsockopt_int(fd, consts::SOL_SOCKET, consts::SO_REUSEPORT).is_ok_and(|on| on != 0)
 }
 
 /// Whether the socket `fd` shares its port (never, where sharing is not implemented).
