@@ -191,9 +191,11 @@ pub enum ConnectionHeader {
 ///
 /// ```
 /// use stdhttp::proto::framing::{response_connection, CloseReason, ConnectionHeader, ResponseConnection};
-/// let facts = ResponseConnection { framing_reusable: true, ..Default::default() };
+/// let mut facts = ResponseConnection::default(); // non_exhaustive: set fields on a default
+/// facts.framing_reusable = true;
 /// assert_eq!(response_connection(&facts), (Ok(()), ConnectionHeader::KeepAlive));
-/// let closing = ResponseConnection { server_closing: true, ..facts };
+/// let mut closing = facts;
+/// closing.server_closing = true;
 /// assert_eq!(
 ///     response_connection(&closing),
 ///     (Err(CloseReason::ServerClosing), ConnectionHeader::Close)
