@@ -59,7 +59,8 @@ fn linger_close(socket: &Socket) {
     socket.destroy();
 }
 
-fn ms(v: u64) -> Option<Duration> {
+/// A setting in ms as a bound (0 = none).
+pub(super) fn ms(v: u64) -> Option<Duration> {
     (v > 0).then(|| Duration::from_millis(v))
 }
 

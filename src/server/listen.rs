@@ -222,10 +222,8 @@ impl Server {
                     .name("stdhttp-conn".into())
                     .spawn(move || server.serve_socket_blocking(socket));
                 if spawned.is_err() {
-                    // no thread to serve it on: as a full pool, `503` and close
-                    let _ = fallback.set_write_timeout(Some(Duration::from_millis(100)));
-                    let _ = fallback.write_all_vectored(&[crate::proto::canned::SHED]);
-                    fallback.destroy();
+                    // no thread to serve it on: as a full pool
+                    refuse(&fallback);
                 }
             }
         }
@@ -247,10 +245,7 @@ impl Server {
         if let Bound::Tcp(l) = bound {
             use std::os::fd::AsRawFd;
             let c = &self.inner.config;
-            let ms = |v: &AtomicU64| match v.load(Ordering::Relaxed) {
-                0 => None,
-                ms => Some(Duration::from_millis(ms)),
-            };
+            let ms = |v: &AtomicU64| conn::ms(v.load(Ordering::Relaxed));
             let timeout = ms(&c.timeout);
             // a new connection's first read waits for the headers timeout or the
             // inactivity bound, whichever is shorter (see `conn::serve`)
@@ -387,10 +382,7 @@ fn accept_loop(
     inherited: Inherited,
     stop: Arc<AtomicBool>,
 ) {
-    if let Bound::User(accept) = &mut bound {
-        return user_accept_loop(&inner, accept.as_mut(), &pool, &stop);
-    }
-    let accept = |bound: &Bound| match bound {
+    let accept = |bound: &mut Bound| match bound {
         Bound::Tcp(l) => l.accept().map(|(s, _)| {
             if !inherited.nodelay {
                 let _ = s.set_nodelay(true);
@@ -399,7 +391,12 @@ fn accept_loop(
         }),
         #[cfg(unix)]
         Bound::Unix(l, _) => l.accept().map(|(s, _)| Socket::from_unix(s)),
-        Bound::User(_) => Err(io::ErrorKind::Unsupported.into()),
+        Bound::User(a) => a.accept().inspect(|s| {
+            // as for what the server accepts itself
+            if let Some(tcp) = s.as_tcp() {
+                let _ = tcp.set_nodelay(true);
+            }
+        }),
     };
     // what a TCP connection inherits from this listener; a Unix one inherits nothing
     let inherited_by = |socket: &Socket| match socket.as_tcp() {
@@ -407,8 +404,15 @@ fn accept_loop(
         None => Inherited::default(),
     };
     loop {
-        let accepted = accept(&bound);
-        let closing = inner.closing.load(Ordering::Acquire) && lock(&inner.listening).is_none();
+        let accepted = accept(&mut bound);
+        let closing = stop.load(Ordering::Acquire);
+        if closing && matches!(bound, Bound::User(_)) {
+            // a user's accept that returns after `close` did not wake it: refuse
+            if let Ok(socket) = accepted {
+                socket.destroy();
+            }
+            return;
+        }
         match accepted {
             // every connection accepted is served, even the one `close()` made to wake
             // this thread (it ends at once)
@@ -416,12 +420,14 @@ fn accept_loop(
                 let inherited = inherited_by(&socket);
                 admit(&inner, &pool, socket, inherited)
             }
+            // out of descriptors or the like: give the system a moment rather than spin
+            // (a failed connection, or a primed listener's receive timeout ending a quiet
+            // accept, is no reason to wait)
             Err(e) if !closing => {
-                // out of descriptors or the like: give the system a moment rather than spin
-                // (a primed listener's receive timeout also ends a quiet accept: go on)
                 if !matches!(
                     e.kind(),
                     io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset
                         | io::ErrorKind::Interrupted
                         | io::ErrorKind::WouldBlock
                         | io::ErrorKind::TimedOut
@@ -441,7 +447,7 @@ fn accept_loop(
                 Bound::User(_) => Ok(()),
             };
             if nonblocking.is_ok() {
-                while let Ok(socket) = accept(&bound) {
+                while let Ok(socket) = accept(&mut bound) {
                     let _ = match &socket.as_tcp() {
                         Some(s) => s.set_nonblocking(false),
                         None => Ok(()),
@@ -456,44 +462,6 @@ fn accept_loop(
     #[cfg(unix)]
     if let Bound::Unix(_, Some(path)) = &bound {
         let _ = std::fs::remove_file(path);
-    }
-}
-
-/// [`Server::listen_with`]'s loop: serve what `accept` returns until `close`.
-fn user_accept_loop(
-    inner: &Arc<ServerInner>,
-    accept: &mut dyn Accept,
-    pool: &Pool,
-    stop: &AtomicBool,
-) {
-    loop {
-        let accepted = accept.accept();
-        if stop.load(Ordering::Acquire) {
-            if let Ok(socket) = accepted {
-                socket.destroy();
-            }
-            return;
-        }
-        match accepted {
-            Ok(socket) => {
-                // as the server's own accept loop does for what it accepts
-                if let Some(tcp) = socket.as_tcp() {
-                    let _ = tcp.set_nodelay(true);
-                }
-                admit(inner, pool, socket, Inherited::default())
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::Interrupted
-                        | io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::ConnectionAborted
-                        | io::ErrorKind::ConnectionReset
-                ) => {}
-            // out of descriptors or the like: a moment, then go on
-            Err(_) => thread::sleep(Duration::from_millis(10)),
-        }
     }
 }
 
@@ -532,53 +500,51 @@ fn admit(inner: &Arc<ServerInner>, pool: &Pool, socket: Socket, inherited: Inher
             inherited,
         ));
         if let Err(conn) = parked.register(opened) {
-            let job_inner = inner.clone();
-            let job_socket = socket.clone();
-            let job = Box::new(move || {
-                let served =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn::serve(*conn)));
-                if served.is_err() {
-                    debug_http!("conn {id} closed (the handler panicked)");
-                    job_socket.destroy();
-                    job_inner.forget(id);
-                }
-            });
-            if pool.submit(job).is_err() {
-                shed(inner, &socket, id);
-            }
+            // no descriptor to park (a transport of the caller's own): a worker of its own
+            submit(inner, pool, &socket, id, move || *conn);
         }
         return;
     }
-    let job_inner = inner.clone();
-    let job_socket = socket.clone();
+    let (job_inner, job_socket) = (inner.clone(), socket.clone());
+    submit(inner, pool, &socket, id, move || {
+        conn::Conn::open(job_inner, job_socket, accepted_at, idle, id, inherited)
+    });
+}
+
+/// Serve the connection `open` gives on a worker (thread per connection), or shed it when
+/// the pool has no room. A handler that panics kills its connection; the server and the
+/// worker go on.
+fn submit(
+    inner: &Arc<ServerInner>,
+    pool: &Pool,
+    socket: &Socket,
+    id: u64,
+    open: impl FnOnce() -> conn::Conn + Send + 'static,
+) {
+    let (job_inner, job_socket) = (inner.clone(), socket.clone());
     let job = Box::new(move || {
-        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            conn::serve(conn::Conn::open(
-                job_inner.clone(),
-                job_socket.clone(),
-                accepted_at,
-                idle,
-                id,
-                inherited,
-            ))
-        }));
+        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn::serve(open())));
         if served.is_err() {
-            // a handler panicked: the connection dies, the server and the worker go on
             debug_http!("conn {id} closed (the handler panicked)");
             job_socket.destroy();
             job_inner.forget(id);
         }
     });
     if pool.submit(job).is_err() {
-        shed(inner, &socket, id);
+        shed(inner, socket, id);
     }
 }
 
 /// No room for a connection: `503` and close.
 fn shed(inner: &ServerInner, socket: &Socket, id: u64) {
     debug_http!("conn {id} closed (shed with 503: no worker and no queue room)");
+    refuse(socket);
+    inner.forget(id);
+}
+
+/// Answer `503` (within 100 ms) and close.
+fn refuse(socket: &Socket) {
     let _ = socket.set_write_timeout(Some(Duration::from_millis(100)));
     let _ = socket.write_all_vectored(&[crate::proto::canned::SHED]);
     socket.destroy();
-    inner.forget(id);
 }
