@@ -418,7 +418,7 @@ impl IncomingMessage {
             let want = (max - bytes.len()).saturating_add(1).min(chunk.len());
             match self.read(&mut chunk[..want]) {
                 Ok(0) => return Ok(bytes),
-                Ok(n) if bytes.len() + n > max => return Err(body_too_large(max as u64)),
+                Ok(n) if bytes.len() + n > max => return Err(Error::body_too_large(max)),
                 Ok(n) => bytes.extend_from_slice(&chunk[..n]),
                 Err(e) => return Err(self.error_for(e)),
             }

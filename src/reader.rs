@@ -131,11 +131,6 @@ pub(crate) struct HeadPolicy {
     pub connect_response: bool,
 }
 
-/// A body passed a bound: `max_body_size` on a server, or a limited reader's `max`.
-pub(crate) fn body_too_large(max: u64) -> Error {
-    Error::body_too_large(max)
-}
-
 /// The per-message results of parsing.
 #[derive(Default)]
 struct Progress {
@@ -579,7 +574,7 @@ impl Reader {
                 self.body_seen += n as u64;
                 if let Some(max) = self.max_body.filter(|&m| self.body_seen > m) {
                     self.failed = true;
-                    return Err(ReadError::Parse(body_too_large(max)));
+                    return Err(ReadError::Parse(Error::body_too_large(max)));
                 }
                 out[..n].copy_from_slice(&p.body[p.body_pos..p.body_pos + n]);
                 p.body_pos += n;

@@ -19,10 +19,6 @@ use crate::proto::canned::{self, Refusal};
 use crate::proto::headers::{list_has_token, Folding};
 use crate::{Error, ErrorKind};
 
-fn request_timeout_error() -> Error {
-    Error::request_timeout()
-}
-
 /// The clientError path: the listeners, or Node's default answer and a close.
 fn client_error(handlers: &Handlers, conn: &ConnState, socket: &Socket, err: Error) {
     if handlers.client_error.is_empty() {
@@ -244,7 +240,7 @@ impl Conn {
                     }
                 }
                 ReadError::Deadline => {
-                    client_error(&handlers, &state, socket, request_timeout_error())
+                    client_error(&handlers, &state, socket, Error::request_timeout())
                 }
                 ReadError::Parse(_) if err.kind() != ErrorKind::ConnectionReset => {
                     client_error(&handlers, &state, socket, err.clone())
@@ -400,7 +396,7 @@ impl Conn {
         if self.served > 0 && !got_bytes {
             return Wait::Done(CloseReason::Timeout);
         }
-        self.client_error(request_timeout_error());
+        self.client_error(Error::request_timeout());
         Wait::Done(CloseReason::Timeout)
     }
 
@@ -576,7 +572,7 @@ impl Conn {
 
         if let (true, BodyFraming::Length(n)) = (s.max_body_size > 0, head.body) {
             if n > s.max_body_size {
-                let err = crate::message::body_too_large(s.max_body_size);
+                let err = Error::body_too_large(s.max_body_size);
                 if handlers.client_error.is_empty() {
                     state.response_started.store(true, Ordering::Release);
                     let _ = socket.write_all_vectored(&[canned::client_error(err.kind())]);
