@@ -213,14 +213,8 @@ impl ServerResponse {
             let value: HeaderValue = v.into();
             let lower = name.to_ascii_lowercase();
             if seen.contains(&lower) {
-                let mut values = self
-                    .out
-                    .headers
-                    .get(name)
-                    .map(|h| h.values().to_vec())
-                    .unwrap_or_default();
-                values.extend(value.values().iter().cloned());
-                self.out.headers.set(name, HeaderValue::List(values))?;
+                // a name repeated here adds its values (Node's appendHeader)
+                self.out.headers.append(name, value)?;
             } else {
                 self.out.headers.set(name, value)?;
                 seen.push(lower);
