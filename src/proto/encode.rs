@@ -376,22 +376,27 @@ fn is_link(value: &str) -> bool {
 ///     b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload, </b.js>; rel=preload\r\nX-Id: 1\r\n\r\n"
 /// );
 /// ```
-pub fn write_early_hints(
+pub fn write_early_hints<L, K, V>(
     buf: &mut Vec<u8>,
-    links: &[&str],
-    headers: &[(&str, &str)],
-) -> Result<(), Error> {
+    links: &[L],
+    headers: &[(K, V)],
+) -> Result<(), Error>
+where
+    L: std::borrow::Borrow<str>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     for link in links {
-        validate_link(link)?;
+        validate_link(link.borrow())?;
     }
     for (name, value) in headers {
-        validate_header_name(name)?;
-        validate_header_value(name, value)?;
+        validate_header_name(name.as_ref())?;
+        validate_header_value(name.as_ref(), value.as_ref())?;
     }
     write_status_line(buf, 103, "Early Hints")?;
     put_field(buf, "Link", &links.join(", "));
     for (name, value) in headers {
-        put_field(buf, name, value);
+        put_field(buf, name.as_ref(), value.as_ref());
     }
     buf.extend_from_slice(CRLF);
     Ok(())

@@ -331,14 +331,9 @@ impl ServerResponse {
                 others.push((name, value.values().join(",")));
             }
         }
-        let links: Vec<&str> = links.iter().map(String::as_str).collect();
         if links.is_empty() {
             return Ok(());
         }
-        let others: Vec<(&str, &str)> = others
-            .iter()
-            .map(|(n, v)| (n.as_ref(), v.as_str()))
-            .collect();
         let mut head = Vec::with_capacity(128);
         encode::write_early_hints(&mut head, &links, &others)?;
         self.write_interim(&head)
