@@ -435,25 +435,8 @@ fn percent_decode_lenient(s: &str) -> Vec<u8> {
 /// JavaScript's `decodeURIComponent` as `urlToHttpOptions` applies it to the user name and
 /// password: every `%` must start a two-hex-digit escape and the result must be UTF-8.
 fn decode_uri_component(s: &str) -> Result<String, Error> {
-    let malformed = || Error::new(ErrorKind::InvalidUrl, "URI malformed");
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = bytes.get(i + 1).copied().and_then(hex_value);
-            let lo = bytes.get(i + 2).copied().and_then(hex_value);
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                _ => return Err(malformed()),
-            }
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| malformed())
+    crate::proto::target::decode_uri_component(s, false)
+        .ok_or_else(|| Error::new(ErrorKind::InvalidUrl, "URI malformed"))
 }
 
 /// RFC 3492 Punycode encoding of one label, appended to `out`. `None` on overflow.

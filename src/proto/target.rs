@@ -269,7 +269,7 @@ pub fn decode_component(s: &str) -> Cow<'_, str> {
             false => Cow::Borrowed(s),
         };
     }
-    Cow::Owned(decode_uri_component(s).unwrap_or_else(|| unescape_bytewise(s)))
+    Cow::Owned(decode_uri_component(s, true).unwrap_or_else(|| unescape_bytewise(s)))
 }
 
 /// Whether Node decodes `s` at all: a `%` and two hex digits after it, where a `+` between
@@ -292,9 +292,10 @@ fn has_escape(s: &str) -> bool {
     false
 }
 
-/// `decodeURIComponent` of `s` with `+` as a space: `None` when a `%` has no two hex
-/// digits after it or the escapes do not decode to UTF-8.
-fn decode_uri_component(s: &str) -> Option<String> {
+/// JavaScript's `decodeURIComponent` of `s` (with `+` as a space when `plus_is_space`, as
+/// a query reads it): `None` when a `%` has no two hex digits after it or the escapes do
+/// not decode to UTF-8.
+pub(crate) fn decode_uri_component(s: &str, plus_is_space: bool) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -307,7 +308,7 @@ fn decode_uri_component(s: &str) -> Option<String> {
                 i += 3;
                 continue;
             }
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b => out.push(b),
         }
         i += 1;
