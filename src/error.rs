@@ -127,35 +127,11 @@ impl ErrorKind {
     /// assert_eq!(ErrorKind::from_code("EWHATEVER"), None);
     /// ```
     pub fn from_code(code: &str) -> Option<ErrorKind> {
-        Some(match code {
-            "ECONNREFUSED" => ErrorKind::ConnectionRefused,
-            "ECONNRESET" => ErrorKind::ConnectionReset,
-            "ECONNABORTED" => ErrorKind::ConnectionAborted,
-            "ETIMEDOUT" => ErrorKind::TimedOut,
-            "EADDRINUSE" => ErrorKind::AddrInUse,
-            "EADDRNOTAVAIL" => ErrorKind::AddrNotAvailable,
-            "ENOENT" => ErrorKind::FileNotFound,
-            "EACCES" => ErrorKind::PermissionDenied,
-            "ENOTFOUND" => ErrorKind::HostNotFound,
-            "ERR_HTTP_HEADERS_SENT" => ErrorKind::HeadersSent,
-            "ERR_HTTP_INVALID_STATUS_CODE" => ErrorKind::InvalidStatusCode,
-            "ERR_HTTP_TRAILER_INVALID" => ErrorKind::TrailerInvalid,
-            "ERR_HTTP_CONTENT_LENGTH_MISMATCH" => ErrorKind::ContentLengthMismatch,
-            "ERR_HTTP_BODY_TOO_LARGE" => ErrorKind::BodyTooLarge,
-            "ERR_HTTP_BODY_NOT_ALLOWED" => ErrorKind::BodyNotAllowed,
-            "ERR_HTTP_REQUEST_TIMEOUT" => ErrorKind::RequestTimeout,
-            "ERR_STREAM_WRITE_AFTER_END" => ErrorKind::WriteAfterEnd,
-            "ERR_INVALID_HTTP_TOKEN" => ErrorKind::InvalidHttpToken,
-            "ERR_INVALID_CHAR" => ErrorKind::InvalidChar,
-            "ERR_UNESCAPED_CHARACTERS" => ErrorKind::UnescapedCharacters,
-            "ERR_INVALID_URL" => ErrorKind::InvalidUrl,
-            "ERR_INVALID_PROTOCOL" => ErrorKind::InvalidProtocol,
-            "ERR_INVALID_IP_ADDRESS" => ErrorKind::InvalidIpAddress,
-            "ERR_INVALID_ARG_VALUE" => ErrorKind::InvalidArgValue,
-            "ERR_SERVER_ALREADY_LISTEN" => ErrorKind::ServerAlreadyListen,
-            "ERR_SERVER_NOT_RUNNING" => ErrorKind::ServerNotRunning,
-            _ => return ErrorCode::from_code(code).map(ErrorKind::Hpe),
-        })
+        ErrorKind::NAMED
+            .iter()
+            .copied()
+            .find(|k| k.code() == code)
+            .or_else(|| ErrorCode::from_code(code).map(ErrorKind::Hpe))
     }
 
     /// The kind an I/O error reports as: `ECONNRESET` for a reset, broken pipe or cut
@@ -176,7 +152,7 @@ impl ErrorKind {
         }
     }
 
-    /// Every kind with a code of its own (for tests and tables).
+    /// Every kind with a code of its own (what [`from_code`](Self::from_code) looks in).
     #[doc(hidden)]
     pub const NAMED: &'static [ErrorKind] = &[
         ErrorKind::ConnectionRefused,
