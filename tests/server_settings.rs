@@ -67,3 +67,36 @@ fn the_largest_chunk_extension_bound_does_not_overflow() {
     assert!(p.error.is_none(), "{:?}", p.error);
     assert_eq!(p.messages[0].body, b"x");
 }
+
+#[test]
+fn settings_read_at_listen_refuse_a_change_while_listening() {
+    let server = stdhttp::Server::new();
+    server.set_max_threads(8).unwrap();
+    server.listen("127.0.0.1:0").unwrap();
+    let model = server.wait_model();
+    let errors = [
+        server.set_max_threads(2).map(|_| ()),
+        server.set_min_threads(2).map(|_| ()),
+        server.set_max_queue(2).map(|_| ()),
+        server.set_thread_stack_size(1 << 20).map(|_| ()),
+        server
+            .set_wait_model(stdhttp::WaitModel::ThreadPerConnection)
+            .map(|_| ()),
+        server.set_reuse_port(true).map(|_| ()),
+    ];
+    for e in errors {
+        assert_eq!(
+            e.unwrap_err().kind(),
+            stdhttp::ErrorKind::ServerAlreadyListen
+        );
+    }
+    // nothing changed
+    assert_eq!(server.max_threads(), 8);
+    assert_eq!(server.wait_model(), model);
+    assert!(!server.reuse_port());
+    // closed, they apply again (to the next listen)
+    server.close().unwrap();
+    server.join();
+    server.set_max_threads(2).unwrap();
+    assert_eq!(server.max_threads(), 2);
+}
