@@ -334,6 +334,16 @@ fuzz_target!(|data: &[u8]| {
             tags.push(i);
             times_sent[i] += 1;
             let s = &sent[i];
+            // what arrived is a prefix of what the request tried to write
+            let assert_written_prefix = |j: usize, body: &[u8]| {
+                assert!(
+                    s.attempted.starts_with(body),
+                    "request {j}: body {} vs written {}{}",
+                    show(body),
+                    show(&s.attempted),
+                    ctx()
+                );
+            };
             assert_eq!(m.method, Some(s.method), "request {j}{}", ctx());
             if m.complete {
                 if s.expect_continue && m.body.is_empty() {
@@ -346,25 +356,13 @@ fuzz_target!(|data: &[u8]| {
                         ctx()
                     );
                 } else {
-                    assert!(
-                        s.attempted.starts_with(&m.body),
-                        "request {j}: body {} vs written {}{}",
-                        show(&m.body),
-                        show(&s.attempted),
-                        ctx()
-                    );
+                    assert_written_prefix(j, &m.body);
                 }
             } else {
                 assert!(j + 1 == reqs.messages.len(), "{}", ctx());
                 let excused = write_failed || s.failed || s.expect_continue;
                 assert!(excused, "request {j} cut short{}", ctx());
-                assert!(
-                    s.attempted.starts_with(&m.body),
-                    "request {j}: body {} vs written {}{}",
-                    show(&m.body),
-                    show(&s.attempted),
-                    ctx()
-                );
+                assert_written_prefix(j, &m.body);
             }
         }
 
