@@ -194,6 +194,14 @@ struct Workers {
     busy: Vec<Arc<Busy>>,
 }
 
+impl Workers {
+    /// A worker leaves (exits, or was never started): it is no longer counted or watched.
+    fn remove(&mut self, busy: &Arc<Busy>) {
+        self.threads -= 1;
+        self.busy.retain(|b| !Arc::ptr_eq(b, busy));
+    }
+}
+
 /// What the monitor knows of one worker.
 #[derive(Default)]
 struct Busy {
@@ -374,8 +382,7 @@ impl Parked {
         loop {
             if self.shutdown.load(Ordering::Acquire) {
                 w.standing_by -= 1;
-                w.threads -= 1;
-                w.busy.retain(|b| !Arc::ptr_eq(b, busy));
+                w.remove(busy);
                 return false;
             }
             let active = self.active.load(Ordering::Acquire);
@@ -388,8 +395,7 @@ impl Parked {
                 && w.threads > MIN_WORKERS.max(self.config.min_threads)
             {
                 w.standing_by -= 1;
-                w.threads -= 1;
-                w.busy.retain(|b| !Arc::ptr_eq(b, busy));
+                w.remove(busy);
                 return false;
             }
             w = match self.standby.wait_timeout(w, MAX_WAIT) {
@@ -525,9 +531,8 @@ impl Parked {
                 .spawn(move || me.work(mine));
             if spawned.is_err() {
                 let mut w = lock(&self.workers);
-                w.threads -= 1;
+                w.remove(&busy);
                 self.active.fetch_sub(1, Ordering::AcqRel);
-                w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
             }
         }
     }
@@ -572,9 +577,8 @@ impl Parked {
                 .saturating_sub(1);
             if self.shutdown.load(Ordering::Acquire) {
                 let mut w = lock(&self.workers);
-                w.threads -= 1;
+                w.remove(&busy);
                 self.active.fetch_sub(1, Ordering::AcqRel);
-                w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
                 return;
             }
             let mut taken = 0;
@@ -604,9 +608,8 @@ impl Parked {
             if n == 0 && idle_since.elapsed() >= self.config.idle_exit {
                 let mut w = lock(&self.workers);
                 if w.threads > MIN_WORKERS.max(self.config.min_threads) {
-                    w.threads -= 1;
+                    w.remove(&busy);
                     self.active.fetch_sub(1, Ordering::AcqRel);
-                    w.busy.retain(|b| !Arc::ptr_eq(b, &busy));
                     return;
                 }
                 idle_since = Instant::now();
